@@ -1,0 +1,91 @@
+"""A loaded, validated set of rule files: what every evaluator and renderer works from.
+
+Immutable once built, so a new bundle can be swapped in whole while the old one finishes
+its work (atomic activation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from .conditions import Node
+from .schema import CombinedRule, Criterion, DateMark, VersionFile
+from .vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    """A criterion with its condition parsed (place kinds folded in)."""
+
+    spec: Criterion
+    condition: Node
+    line: int | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class CompiledCombined:
+    spec: CombinedRule
+    category: Node
+    line: int | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class Version:
+    standard: str
+    version: str
+    file: str
+    meta: VersionFile
+    criteria: tuple[CompiledCriterion, ...]
+    combined: tuple[CompiledCombined, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.standard}@{self.version}"
+
+    def in_force(self, day: dt.date) -> bool:
+        start = self.meta.effective.date
+        end = self.meta.superseded.date if self.meta.superseded else None
+        return (start is None or start <= day) and (end is None or day < end)
+
+    def dates_used(self) -> list[tuple[str, DateMark]]:
+        """The dates that decide when this version is in force."""
+        marks = [("effective", self.meta.effective)]
+        if self.meta.superseded:
+            marks.append(("superseded", self.meta.superseded))
+        return marks
+
+
+@dataclass(frozen=True)
+class Bundle:
+    root: str
+    vocabulary: Vocabulary
+    versions: tuple[Version, ...]
+    digest: str
+
+    def versions_on(self, day: dt.date) -> list[Version]:
+        return [v for v in self.versions if v.in_force(day)]
+
+    @cached_property
+    def tests(self) -> dict[str, tuple[Version, Node]]:
+        """Every condition an evaluator decides: criteria and combined-rule categories, by id."""
+        out: dict[str, tuple[Version, Node]] = {}
+        for version in self.versions:
+            for criterion in version.criteria:
+                out[criterion.id] = (version, criterion.condition)
+            for rule in version.combined:
+                out[rule.id] = (version, rule.category)
+        return out
+
+    @cached_property
+    def criteria(self) -> dict[str, tuple[Version, CompiledCriterion]]:
+        return {c.id: (v, c) for v in self.versions for c in v.criteria}

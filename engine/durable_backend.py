@@ -1,0 +1,185 @@
+"""The only module that touches durable-rules: compile conditions into one ruleset per
+bundle and decide each condition as true, false or unknown through its C core.
+
+Each condition becomes two rules: T (the condition holds) and P (it could hold: every
+comparison also passes when a fact it needs is missing). T fired ⇒ true; only P fired ⇒
+unknown; neither ⇒ false. Only conditions that hold or might hold produce matches, which
+is what durable-rules' cost grows with.
+
+Measured behaviour this design follows (shared/reference/durable-rules-notes.md):
+- the raw C API (no `Host`): no background threads, `delete_ruleset` for reloads;
+- a fresh session per judgement, deleted in `finally` (1,024 live sessions is the limit);
+- a synthetic rule matched by the first fact of a new ruleset (else `delete_state` may crash);
+- a guard first in every pattern (a bucket key), so no pattern can match the engine's own
+  state message, and rules grouped into buckets so no network node gets too many siblings;
+- all calls serialised under one lock: the C core has no locks of its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from typing import Any, Union
+
+import durable_rules_engine as dre
+
+from .conditions import All, AnyOf, Compare, Kleene, Node, Values, expand
+from .errors import EngineFault
+
+BUCKET_RULES = 48     # rules per bucket, under the ~50 the notes measured as safe
+MAX_RULES_PER_CONDITION = BUCKET_RULES
+WARMUP = "__warmup__"
+_OPS = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+_LOCK = threading.Lock()
+_names = itertools.count()
+_sids = itertools.count()
+
+
+def _operand(node: Compare) -> Any:
+    if node.other is None:
+        return node.value
+    ref: Any = {"$m": node.other}
+    if node.ratio != 1:
+        ref = {"$div": {"$l": {"$mul": {"$l": ref, "$r": float(node.ratio.numerator)}},
+                        "$r": float(node.ratio.denominator)}}
+    return ref
+
+
+def _holds(leaf: Compare) -> dict:
+    """durable-rules pattern that matches when the comparison is true."""
+    if leaf.op == "eq" and leaf.other is None:
+        return {leaf.fact: leaf.value}
+    return {_OPS[leaf.op]: {leaf.fact: _operand(leaf)}}
+
+
+Atom = Union[Compare, AnyOf]  # a comparison, or an `any` of comparisons
+
+
+def _terms(node: Node) -> list[list[Atom]]:
+    """The condition as an `any` of `all`s of atoms (distributivity holds in three-valued
+    logic too). durable-rules accepts an `$or` of plain comparisons inside an `$and`, but
+    rejects an `$or` of a dozen `$and`s (error 113), so each term becomes a rule of its own."""
+    if isinstance(node, Compare):
+        return [[node]]
+    if isinstance(node, All):
+        terms: list[list[Atom]] = [[]]
+        for item in node.items:
+            terms = [left + right for left in terms for right in _terms(item)]
+        return terms
+    plain = [i for i in node.items if isinstance(i, Compare)]
+    terms = [[plain[0] if len(plain) == 1 else AnyOf(tuple(plain))]] if plain else []
+    for item in node.items:
+        if not isinstance(item, Compare):
+            terms += _terms(item)
+    return terms
+
+
+def _atom(atom: Atom, may: bool) -> dict:
+    """Pattern for an atom; with may=True it also matches when a fact it needs is missing."""
+    leaves = atom.items if isinstance(atom, AnyOf) else (atom,)
+    alternatives = [_holds(leaf) for leaf in leaves]
+    if may:
+        for name in sorted({n for leaf in leaves for n in (leaf.fact, leaf.other) if n}):
+            alternatives.append({"$nex": {name: 1}})
+    return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
+
+
+def _rules_for(guard: str, node: Node, index: int) -> dict:
+    """T{index}_{k}: term k holds; P{index}_{k}: term k may hold."""
+    rules = {}
+    for k, term in enumerate(_terms(expand(node))):
+        for kind, may in (("T", False), ("P", True)):
+            pattern = {"$and": [{guard: 1}] + [_atom(a, may) for a in term]}
+            rules[f"{kind}{index}_{k}"] = {"all": [{"m": pattern}]}
+    return rules
+
+
+def rule_count(node: Node) -> int:
+    return 2 * len(_terms(expand(node)))
+
+
+def _drain(handle: int, sid: str, fact: dict) -> list[str]:
+    fired: list[str] = []
+    code, state = dre.assert_fact(handle, json.dumps(dict(fact, sid=sid)))
+    try:
+        if code == 0:  # 1 = nothing matched
+            result = dre.start_action_for_state(handle, state)
+            while result:
+                fired.extend(json.loads(result[1] if isinstance(result, tuple) else result))
+                result = dre.complete_and_start_action(handle, state)
+    finally:
+        dre.delete_state(handle, sid)
+    return fired
+
+
+def expressible(node: Node) -> str | None:
+    """None if durable-rules accepts this condition's rules, else what stops it, in words."""
+    if rule_count(node) > MAX_RULES_PER_CONDITION:
+        return (f"展开后需要 {rule_count(node)} 条规则（上限 {MAX_RULES_PER_CONDITION}），请拆分 / "
+                f"expands to {rule_count(node)} rules (limit {MAX_RULES_PER_CONDITION}); split it")
+    rules = {WARMUP: {"all": [{"m": {WARMUP: 1}}]}, **_rules_for("_b0", node, 0)}
+    with _LOCK:
+        try:
+            handle = dre.create_ruleset(f"check{next(_names)}", json.dumps(rules))
+        except dre.error as exc:
+            return str(exc)
+        dre.delete_ruleset(handle)
+    return None
+
+
+class DurableRuleset:
+    """One bundle's conditions, live in durable-rules. Close it when retired."""
+
+    def __init__(self, tests: dict[str, tuple[Any, Node]]):
+        """tests: condition id -> (version key, condition)."""
+        self._ids: list[str] = []
+        self._bucket_of_version: dict[str, list[str]] = {}
+        self._indexes_of_version: dict[str, list[int]] = {}
+        rules: dict[str, dict] = {WARMUP: {"all": [{"m": {WARMUP: 1}}]}}
+        bucket, size, current_version = -1, BUCKET_RULES, None
+        for test_id, (version, node) in tests.items():
+            new_rules = _rules_for(f"_b{bucket}", node, len(self._ids))
+            if version != current_version or size + len(new_rules) > BUCKET_RULES:
+                bucket, size, current_version = bucket + 1, 0, version
+                self._bucket_of_version.setdefault(version, []).append(f"_b{bucket}")
+                new_rules = _rules_for(f"_b{bucket}", node, len(self._ids))
+            rules.update(new_rules)
+            self._indexes_of_version.setdefault(version, []).append(len(self._ids))
+            self._ids.append(test_id)
+            size += len(new_rules)
+        with _LOCK:
+            try:
+                self._handle = dre.create_ruleset(f"bundle{next(_names)}", json.dumps(rules))
+            except dre.error as exc:
+                raise EngineFault(f"durable-rules rejected the compiled rules: {exc}") from exc
+        # The first fact both warms the ruleset up and asserts the widest case (every fact
+        # missing, every bucket on), so a limit hit shows here, not in a judgement.
+        every_bucket = [b for buckets in self._bucket_of_version.values() for b in buckets]
+        self._run({WARMUP: 1, **{b: 1 for b in every_bucket}})
+
+    def _run(self, fact: dict) -> list[str]:
+        sid = f"s{next(_sids)}"
+        with _LOCK:
+            try:
+                return _drain(self._handle, sid, fact)
+            except dre.error as exc:
+                raise EngineFault(f"durable-rules failed: {exc}") from exc
+
+    def statuses(self, values: Values, versions: list[str]) -> dict[str, Kleene]:
+        """Each condition of the given versions: True, False, or None (unknown)."""
+        fact = dict(values)
+        for version in versions:
+            fact.update({b: 1 for b in self._bucket_of_version.get(version, [])})
+        fired = self._run(fact)
+        true = {int(name[1:].split("_")[0]) for name in fired if name[0] == "T"}
+        maybe = {int(name[1:].split("_")[0]) for name in fired if name[0] == "P"}
+        return {self._ids[i]: True if i in true else (None if i in maybe else False)
+                for version in versions for i in self._indexes_of_version.get(version, [])}
+
+    def close(self) -> None:
+        with _LOCK:
+            if self._handle is not None:
+                dre.delete_ruleset(self._handle)
+                self._handle = None

@@ -1,0 +1,325 @@
+"""Load a rules directory, check everything, and build a Bundle, or report every problem.
+
+Layout:  rules/facts/*.yaml                   the fact vocabulary (and derived facts)
+         rules/standards/<standard>/<version>.yaml   one file per version of a standard
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import durable_backend
+from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
+from .conditions import All, AnyOf, Compare, ConditionParser, Node
+from .errors import RuleError, RuleProblem
+from .schema import FactDef, VersionFile, VocabularyFile
+from .vocabulary import DerivedFact, Vocabulary
+from .yaml_source import SourceDoc, read_file
+
+MAX_FACTS = 200  # durable-rules holds at most 255 properties per fact; room is kept for guards
+
+_PYDANTIC_ZH = {
+    "missing": ("缺少必填字段", "required field is missing"),
+    "extra_forbidden": ("不认识的字段（可能拼写错误，或放错了位置）", "unknown field (misspelt or misplaced?)"),
+    "string_type": ("应为文字", "expected text"),
+    "bool_type": ("应为 true 或 false", "expected true or false"),
+    "int_type": ("应为整数", "expected an integer"),
+    "float_type": ("应为数值", "expected a number"),
+    "date_type": ("应为日期（YYYY-MM-DD，不加引号）", "expected a date (YYYY-MM-DD, unquoted)"),
+    "list_type": ("应为列表", "expected a list"),
+    "dict_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
+    "model_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
+    "string_pattern_mismatch": ("编号只能由小写字母、数字、点、下划线和横线组成，且以字母或数字开头",
+                                "identifiers use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"),
+    "string_too_short": ("不能为空", "must not be empty"),
+    "string_too_long": ("文字过长", "text too long"),
+    "too_short": ("列表不能为空", "the list must not be empty"),
+    "greater_than_equal": ("数值过小", "value too small"),
+    "less_than_equal": ("数值过大", "value too large"),
+    "date_status_mismatch": ("日期与其状态不符：除 not_found 外必须给出日期，not_found 时 date 必须为 null",
+                             "a date is required unless status is not_found, and not_found needs date: null"),
+    "enum_values": ("enum 类型须列出 values，其他类型不能有 values", "type enum needs values; other types must not have them"),
+    "unit_not_numeric": ("只有 integer 与 number 事实才有单位", "only integer and number facts have a unit"),
+    "bounds_not_numeric": ("只有数值事实才有 minimum/maximum", "only numeric facts have minimum/maximum"),
+    "bounds_order": ("minimum 大于 maximum", "minimum is greater than maximum"),
+    "place_not_enum": ("场所类型事实必须是 enum", "the place fact must be an enum"),
+}
+
+
+def _pydantic_problems(doc: SourceDoc, exc: ValidationError, prefix: tuple = ()) -> list[RuleProblem]:
+    problems = []
+    for err in exc.errors():
+        path = prefix + tuple(part for part in err["loc"] if part not in ("function-after",))
+        zh, en = _PYDANTIC_ZH.get(err["type"], ("格式不正确", err["msg"]))
+        if err["type"] == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            zh, en = f"取值不允许，应为：{expected}", f"value not allowed; expected {expected}"
+        problems.append(doc.problem(path, zh, en))
+    return problems
+
+
+class _Loader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[RuleProblem] = []
+        self.docs: list[SourceDoc] = []
+
+    def problem(self, doc: SourceDoc, path: tuple, zh: str, en: str) -> None:
+        self.problems.append(doc.problem(path, zh, en))
+
+    def read(self, path: Path) -> SourceDoc | None:
+        result = read_file(path, str(path))
+        if isinstance(result, RuleProblem):
+            self.problems.append(result)
+            return None
+        self.docs.append(result)
+        return result
+
+    # -- vocabulary ----------------------------------------------------------------------
+    def vocabulary(self, files: list[Path]) -> Vocabulary | None:
+        facts: dict[str, FactDef] = {}
+        derived_raw: dict[str, tuple[SourceDoc, Any]] = {}
+        seen: dict[str, str] = {}
+        for path in files:
+            doc = self.read(path)
+            if doc is None:
+                continue
+            try:
+                parsed = VocabularyFile.model_validate(doc.data)
+            except ValidationError as exc:
+                self.problems += _pydantic_problems(doc, exc)
+                continue
+            for section, entries in (("facts", parsed.facts), ("derived", parsed.derived)):
+                for name, definition in entries.items():
+                    if name in seen:
+                        self.problem(doc, (section, name), f"事实名 “{name}” 重复（已在 {seen[name]} 定义）",
+                                     f"fact '{name}' is defined twice (also in {seen[name]})")
+                        continue
+                    seen[name] = f"{doc.file}:{doc.line_of((section, name))}"
+                    if section == "facts":
+                        facts[name] = definition
+                    else:
+                        derived_raw[name] = (doc, definition)
+        if not facts:
+            self.problems.append(RuleProblem(str(self.root / "facts"), None, (), "没有找到事实词汇表",
+                                             "no fact vocabulary found"))
+            return None
+        places = [n for n, f in facts.items() if f.place]
+        if len(places) > 1:
+            self.problems.append(RuleProblem(str(self.root / "facts"), None, (),
+                                             f"只能有一个场所类型事实（place: true），现有 {places}",
+                                             f"only one fact may be the place fact (place: true); found {places}"))
+        if len(facts) > MAX_FACTS:
+            self.problems.append(RuleProblem(str(self.root / "facts"), None, (),
+                                             f"事实超过 {MAX_FACTS} 个，durable-rules 无法承载",
+                                             f"more than {MAX_FACTS} facts: durable-rules cannot hold them"))
+        derived = self._derived(facts, derived_raw)
+        return Vocabulary(facts, derived)
+
+    def _derived(self, facts: dict[str, FactDef], raw: dict[str, tuple[SourceDoc, Any]]) -> dict[str, DerivedFact]:
+        done: dict[str, DerivedFact | None] = {}
+        visiting: list[str] = []
+
+        def resolve(name: str) -> Node | None:
+            if name in done:
+                return done[name].condition if done[name] else None
+            doc, definition = raw[name]
+            if name in visiting:
+                cycle = " → ".join(visiting[visiting.index(name):] + [name])
+                self.problem(doc, ("derived", name, "condition"), f"派生事实循环引用：{cycle}",
+                             f"derived facts refer to each other in a cycle: {cycle}")
+                return None
+            visiting.append(name)
+            parser = ConditionParser(facts, resolve, list(raw))
+            node = parser.parse(definition.condition, ("derived", name, "condition"),
+                                lambda p, zh, en: self.problem(doc, p, zh, en))
+            visiting.pop()
+            done[name] = DerivedFact(name, definition, node) if node is not None else None
+            return node
+
+        for name in raw:
+            resolve(name)
+        return {n: d for n, d in done.items() if d is not None}
+
+    # -- standards -----------------------------------------------------------------------
+    def version(self, path: Path, vocab: Vocabulary) -> Version | None:
+        doc = self.read(path)
+        if doc is None:
+            return None
+        try:
+            meta = VersionFile.model_validate(doc.data)
+        except ValidationError as exc:
+            self.problems += _pydantic_problems(doc, exc)
+            return None
+        say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731
+        parser = ConditionParser(vocab.facts, lambda n: vocab.derived[n].condition if n in vocab.derived else None,
+                                 list(vocab.derived))
+        criteria = []
+        for i, criterion in enumerate(meta.criteria):
+            where = ("criteria", i)
+            node = parser.parse(criterion.condition, where + ("condition",), say)
+            scope = self._scope(criterion.applies_to, vocab, where, say)
+            if node is None or scope is False:
+                continue
+            if scope is not None:
+                node = All((scope, node))
+            criteria.append(CompiledCriterion(criterion, node, doc.line_of(where)))
+        combined = []
+        for i, rule in enumerate(meta.method.combined if meta.method else []):
+            where = ("method", "combined", i, "category", "condition")
+            node = parser.parse(rule.category.condition, where, say)
+            if node is not None:
+                combined.append(CompiledCombined(rule, node, doc.line_of(("method", "combined", i))))
+        self._version_consistency(doc, meta)
+        return Version(path.parent.name, path.stem, doc.file, meta, tuple(criteria), tuple(combined))
+
+    def _scope(self, applies_to: list[str] | None, vocab: Vocabulary, where: tuple, say) -> Node | None | bool:
+        """applies_to as a condition on the place fact (None: everywhere; False: invalid)."""
+        if applies_to is None:
+            return None
+        place = vocab.place_fact
+        if place is None:
+            say(where + ("applies_to",), "词汇表中没有场所类型事实（place: true），不能使用 applies_to",
+                "the vocabulary has no place fact (place: true), so applies_to cannot be used")
+            return False
+        kinds = vocab.facts[place].values or {}
+        bad = [k for k in applies_to if k not in kinds]
+        for k in bad:
+            say(where + ("applies_to", applies_to.index(k)), f"未知场所类型 “{k}”（见 {place} 的取值）",
+                f"unknown place kind '{k}' (see the values of {place})")
+        if bad or not applies_to:
+            if not applies_to:
+                say(where + ("applies_to",), "applies_to 不能为空列表", "applies_to must not be empty")
+            return False
+        leaves = tuple(Compare(place, "eq", k) for k in applies_to)
+        return leaves[0] if len(leaves) == 1 else AnyOf(leaves)
+
+    def _version_consistency(self, doc: SourceDoc, meta: VersionFile) -> None:
+        issued, effective = meta.issued.date, meta.effective.date
+        if issued and effective and effective < issued:
+            self.problem(doc, ("effective", "date"), "实施日期早于发布日期", "effective date is before the issue date")
+        if meta.superseded and meta.superseded.date and effective and meta.superseded.date <= effective:
+            self.problem(doc, ("superseded", "date"), "废止日期不晚于实施日期", "superseded date is not after the effective date")
+        if not meta.encoded:
+            if meta.criteria or meta.method:
+                self.problem(doc, ("encoded",), "encoded: false 的版本不能有 criteria 或 method",
+                             "a version with encoded: false must not have criteria or method")
+            return
+        if meta.method is None:
+            self.problem(doc, ("method",), "已编码的版本须写明判定方法 method", "an encoded version needs a method")
+            return
+        methods = {c.id: c.method for c in meta.criteria}
+        if any(m == "direct" for m in methods.values()) and meta.method.direct is None:
+            self.problem(doc, ("method", "direct"), "有直接判定要素，但 method 中没有 direct 规则",
+                         "there are direct elements but method has no direct rule")
+        counted: set[str] = set()
+        for i, rule in enumerate(meta.method.combined):
+            for j, element in enumerate(rule.elements):
+                if methods.get(element) != "combined":
+                    self.problem(doc, ("method", "combined", i, "elements", j),
+                                 f"“{element}” 不是本版本中 method: combined 的要素",
+                                 f"'{element}' is not a combined element of this version")
+                counted.add(element)
+            if len(set(rule.elements)) != len(rule.elements):
+                self.problem(doc, ("method", "combined", i, "elements"), "要素列表中有重复", "duplicate elements")
+            if rule.at_least > len(rule.elements):
+                self.problem(doc, ("method", "combined", i, "at_least"),
+                             f"阈值 {rule.at_least} 大于要素数 {len(rule.elements)}，永远无法达到",
+                             f"threshold {rule.at_least} exceeds the {len(rule.elements)} elements: it can never be met")
+        for i, criterion in enumerate(meta.criteria):
+            where = ("criteria", i)
+            if criterion.method == "combined" and criterion.id not in counted:
+                self.problem(doc, where + ("method",), "综合判定要素未被任何综合判定规则计数",
+                             "this combined element is counted by no combined rule")
+            if criterion.method in ("exemption", "precondition"):
+                for j, target in enumerate(criterion.governs or []):
+                    if methods.get(target) not in ("direct", "combined"):
+                        self.problem(doc, where + ("governs", j), f"“{target}” 不是本版本的直接或综合判定要素",
+                                     f"'{target}' is not a direct or combined element of this version")
+            elif criterion.governs is not None:
+                self.problem(doc, where + ("governs",), "只有 exemption 与 precondition 可以写 governs",
+                             "only exemption and precondition entries take governs")
+
+    # -- whole bundle ----------------------------------------------------------------------
+    def cross_checks(self, versions: list[Version]) -> None:
+        first: dict[str, tuple[str, int | None]] = {}
+        docs = {d.file: d for d in self.docs}
+        for version in versions:
+            entries = [(c.id, c.line) for c in version.criteria] + [(r.id, r.line) for r in version.combined]
+            for entry_id, line in entries:
+                if entry_id in first:
+                    f, ln = first[entry_id]
+                    self.problems.append(RuleProblem(version.file, line, (), f"编号 “{entry_id}” 重复（已在 {f}:{ln} 使用）",
+                                                     f"id '{entry_id}' is used twice (also at {f}:{ln})"))
+                else:
+                    first[entry_id] = (version.file, line)
+        by_standard: dict[str, list[Version]] = defaultdict(list)
+        for version in versions:
+            by_standard[version.standard].append(version)
+        for standard, group in by_standard.items():
+            for i, a in enumerate(group):
+                for b in group[i + 1:]:
+                    if _overlap(a, b):
+                        doc = docs[b.file]
+                        self.problem(doc, ("effective",), f"与 {a.file} 的有效期重叠：同一标准同一天只能有一个版本有效",
+                                     f"in force on the same days as {a.file}: one version per standard per day")
+        for version in versions:
+            doc = docs[version.file]
+            for i, criterion in enumerate(version.criteria):
+                error = durable_backend.expressible(criterion.condition)
+                if error:
+                    self.problem(doc, ("criteria", i, "condition"), f"durable-rules 无法表达该条件：{error}",
+                                 f"durable-rules cannot express this condition: {error}")
+
+
+def _overlap(a: Version, b: Version) -> bool:
+    def span(v: Version):
+        start = v.meta.effective.date
+        end = v.meta.superseded.date if v.meta.superseded else None
+        return start, end
+    (s1, e1), (s2, e2) = span(a), span(b)
+    starts_before_end = lambda s, e: s is None or e is None or s < e  # noqa: E731
+    return starts_before_end(s1, e2) and starts_before_end(s2, e1)
+
+
+def _digest(files: list[Path], root: Path) -> str:
+    sha = hashlib.sha256()
+    for path in files:
+        sha.update(str(path.relative_to(root)).encode() + b"\0")
+        sha.update(path.read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
+def load(root: str | Path) -> Bundle:
+    """Load and check every rule file under root; RuleError lists every problem found."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RuleError([RuleProblem(str(root), None, (), "规则目录不存在", "the rules directory does not exist")])
+    loader = _Loader(root)
+    fact_files = sorted((root / "facts").glob("*.yaml"))
+    version_files = sorted((root / "standards").glob("*/*.yaml"))
+    stray = sorted(set(root.rglob("*.y*ml")) - set(fact_files) - set(version_files))
+    for path in stray:
+        loader.problems.append(RuleProblem(str(path), None, (), "文件不在约定位置（facts/*.yaml 或 standards/<标准>/<版本>.yaml）",
+                                           "file is not where rule files go (facts/*.yaml or standards/<standard>/<version>.yaml)"))
+    vocab = loader.vocabulary(fact_files)
+    versions = []
+    if vocab is not None:
+        versions = [v for v in (loader.version(p, vocab) for p in version_files) if v is not None]
+        loader.cross_checks(versions)
+    if loader.problems:
+        raise RuleError(loader.problems)
+    return Bundle(str(root), vocab, tuple(versions), _digest(fact_files + version_files, root))
+
+
+def lint(root: str | Path) -> list[RuleProblem]:
+    try:
+        load(root)
+    except RuleError as exc:
+        return exc.problems
+    return []

@@ -1,0 +1,170 @@
+"""The shape of rule files, as pydantic models (structure only).
+
+What needs the whole bundle to check (facts named in conditions, ids referenced across
+entries, dates of sibling versions) is checked in `loader`; conditions are parsed in
+`conditions`, because their meaning depends on the fact vocabulary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
+Text = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# How far a text can be trusted (the reference's provenance mark):
+# verbatim: read in a public copy; partial: read, but the copy was cut off;
+# reconstructed: wording partly rebuilt from paraphrases; secondary: stated by a secondary
+# source, not the document; unverified: recalled, not found in any copy that could be read.
+TextStatus = Literal["verbatim", "partial", "reconstructed", "secondary", "unverified"]
+
+# How a date is known; "assumed" is a stated working assumption, "not_found" means unknown.
+DateStatus = Literal["verbatim", "secondary", "unverified", "assumed", "not_found"]
+
+
+class DateMark(_Strict):
+    """A date with how it is known."""
+
+    date: dt.date | None
+    status: DateStatus
+    source: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _date_matches_status(self) -> DateMark:
+        if (self.date is None) != (self.status == "not_found"):
+            raise PydanticCustomError("date_status_mismatch", "a date is required unless its status is not_found, and not_found must have date: null")
+        return self
+
+
+FactType = Literal["boolean", "integer", "number", "enum", "date"]
+
+
+class FactDef(_Strict):
+    type: FactType
+    label: Text
+    description: Text
+    unit: Annotated[str, Field(max_length=20)] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    values: dict[Identifier, Text] | None = None
+    place: bool = False  # the fact that names the kind of place a criterion applies to
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FactDef:
+        if (self.type == "enum") != (self.values is not None):
+            raise PydanticCustomError("enum_values", "type enum needs 'values'; other types must not have them")
+        if self.unit is not None and self.type not in ("integer", "number"):
+            raise PydanticCustomError("unit_not_numeric", "only integer and number facts have a unit")
+        if (self.minimum is not None or self.maximum is not None) and self.type not in (
+                "integer", "number"):
+            raise PydanticCustomError("bounds_not_numeric", "only integer and number facts have minimum/maximum")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise PydanticCustomError("bounds_order", "minimum is greater than maximum")
+        if self.place and self.type != "enum":
+            raise PydanticCustomError("place_not_enum", "the place fact must be of type enum")
+        return self
+
+
+class Citation(_Strict):
+    document: Text
+    text: Text
+    text_status: TextStatus
+    source: Text
+
+
+class DerivedDef(_Strict):
+    """A yes/no fact defined by a condition over other facts."""
+
+    label: Text
+    description: Text
+    basis: Citation
+    condition: dict[str, Any]
+
+
+class VocabularyFile(_Strict):
+    facts: dict[Identifier, FactDef] = {}
+    derived: dict[Identifier, DerivedDef] = {}
+
+
+# direct: any one present => major; combined: counted against a threshold by place category;
+# exemption: when it holds, the governed elements do not make a major hazard;
+# precondition: the governed elements count only when it holds.
+Method = Literal["direct", "combined", "exemption", "precondition"]
+
+
+class Criterion(_Strict):
+    id: Identifier
+    clause: Annotated[str, Field(min_length=1, max_length=60)]
+    text: Text
+    text_status: TextStatus
+    source: Text
+    method: Method
+    applies_to: list[Identifier] | None = None
+    condition: dict[str, Any]
+    governs: list[Identifier] | None = None
+    note: Text | None = None
+
+
+class Category(_Strict):
+    label: Text
+    condition: dict[str, Any]
+
+
+class CombinedRule(_Strict):
+    id: Identifier
+    clause: Annotated[str, Field(min_length=1, max_length=60)]
+    text: Text
+    text_status: TextStatus
+    source: Text
+    category: Category
+    elements: list[Identifier] = Field(min_length=1)
+    elements_status: TextStatus
+    at_least: int = Field(ge=1, le=1000)
+    threshold_status: TextStatus
+    note: Text | None = None
+
+
+class DirectRule(_Strict):
+    clause: Annotated[str, Field(min_length=1, max_length=60)]
+    text: Text
+    text_status: TextStatus
+
+
+class MethodSpec(_Strict):
+    direct: DirectRule | None = None
+    combined: list[CombinedRule] = []
+
+
+class Gap(_Strict):
+    """A known part of the document whose text is not available: shown, never guessed."""
+
+    clause: Annotated[str, Field(min_length=1, max_length=60)]
+    reason: Text
+
+
+class VersionFile(_Strict):
+    document_number: Text
+    title: Text
+    issuer: Text
+    issued: DateMark
+    effective: DateMark
+    superseded: DateMark | None = None
+    source_url: Text
+    scope: Text
+    encoded: bool
+    changes: list[Text] = []
+    method: MethodSpec | None = None
+    criteria: list[Criterion] = []
+    gaps: list[Gap] = []
+    note: Text | None = None
+

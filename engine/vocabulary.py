@@ -1,0 +1,100 @@
+"""The fact vocabulary: what a facility can be described by, and checking submitted facts.
+
+durable-rules coerces silently ('50' > 100 is true, 'false' equals false, a missing
+attribute is a quiet non-match), so every submitted value is checked against its declared
+type here, before any evaluator sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .conditions import Node, Values, constant_value, display_value
+from .errors import FactError, FactProblem
+from .schema import DerivedDef, FactDef
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DEFAULT_LIMIT = 1e12  # numbers beyond this are not measurements; durable-rules holds doubles
+
+
+@dataclass(frozen=True)
+class DerivedFact:
+    name: str
+    definition: DerivedDef
+    condition: Node
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    facts: dict[str, FactDef]
+    derived: dict[str, DerivedFact]
+
+    @property
+    def place_fact(self) -> str | None:
+        return next((name for name, f in self.facts.items() if f.place), None)
+
+    def label(self, name: str) -> str:
+        if name in self.facts:
+            return self.facts[name].label
+        return self.derived[name].definition.label
+
+    def derived_labels(self) -> dict[str, str]:
+        return {name: d.definition.label for name, d in self.derived.items()}
+
+    def check(self, submitted: Any) -> Values:
+        """Submitted facts as engine values; FactError naming every wrong fact.
+
+        A fact given as null is treated as not given (unknown), never as false or zero.
+        """
+        if not isinstance(submitted, Mapping):
+            raise FactError([FactProblem("(facts)", "事实应为“名称: 值”的映射", "facts must be a name: value mapping")])
+        values: Values = {}
+        problems: list[FactProblem] = []
+        for name, raw in submitted.items():
+            problem = self._check_one(name, raw, values)
+            if problem:
+                problems.append(problem)
+        if problems:
+            raise FactError(problems)
+        return values
+
+    def _check_one(self, name: Any, raw: Any, values: Values) -> FactProblem | None:
+        if not isinstance(name, str):
+            return FactProblem(repr(name), "事实名应为文字", "a fact name must be text")
+        definition = self.facts.get(name)
+        if definition is None:
+            if name in self.derived:
+                return FactProblem(name, f"“{self.label(name)}”由其他事实推出，不能直接提交",
+                                   f"'{name}' is derived from other facts and cannot be submitted")
+            close = difflib.get_close_matches(name, list(self.facts), n=1)
+            hint_zh = f"（是否想写 “{close[0]}”？）" if close else ""
+            hint_en = f" (did you mean '{close[0]}'?)" if close else ""
+            return FactProblem(name, f"未知事实，词汇表中没有{hint_zh}", f"unknown fact, not in the vocabulary{hint_en}")
+        if raw is None:
+            return None
+        if definition.type == "date" and isinstance(raw, str) and ISO_DATE.fullmatch(raw):
+            try:
+                raw = dt.date.fromisoformat(raw)
+            except ValueError:
+                pass  # e.g. 2024-02-30: reported below as not a date
+        try:
+            value = constant_value(definition, raw)
+        except ValueError as exc:
+            zh, en = exc.args
+            return FactProblem(name, f"“{definition.label}”{zh}", f"'{name}': {en}")
+        if definition.type in ("integer", "number"):
+            low = definition.minimum if definition.minimum is not None else -DEFAULT_LIMIT
+            high = definition.maximum if definition.maximum is not None else DEFAULT_LIMIT
+            if not low <= value <= high:
+                return FactProblem(name, f"“{definition.label}”应在 {low:g} 到 {high:g} 之间，实际为 {value}",
+                                   f"'{name}' must be between {low:g} and {high:g}; got {value}")
+        values[name] = value
+        return None
+
+    def show(self, name: str, value: Any) -> str:
+        return display_value(self.facts[name], value)
