@@ -3,7 +3,9 @@
 #   make test  — run the whole test suite
 # Both create .venv with Python 3.11 or 3.12 and install the project into it.
 
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11)
+# The first interpreter on PATH that really runs and is 3.11 or 3.12 (pyenv shims may exist but not run).
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 STAMP := $(VENV)/.installed
 

@@ -1,0 +1,149 @@
+"""`hazard` command line: judge, lint, facts, standards.
+
+Exit codes: 0 done; 1 bad input or bad rule files (with a message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import render
+from .engine import Engine
+from .errors import EngineFault, FactError, RuleError, RuleProblem
+from .loader import load
+from .yaml_source import parse_text
+
+BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+class InputError(Exception):
+    """A file or argument given on the command line cannot be used."""
+
+
+def today_in_china() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / a date is YYYY-MM-DD: {text!r}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} 不是有效的数值 / {name} is not a valid number")
+
+
+def read_facts(path: Path) -> Any:
+    """Facts from a YAML or JSON file, as plain data."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: 无法读取（需 UTF-8 文本）/ cannot read (UTF-8 text expected): {exc}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except ValueError as exc:
+            raise InputError(f"{path}: JSON 格式错误 / invalid JSON: {exc}") from None
+    parsed = parse_text(text, str(path))
+    if isinstance(parsed, RuleProblem):
+        raise InputError(str(parsed))
+    return parsed.data
+
+
+def _cmd_judge(args: argparse.Namespace) -> int:
+    facts = read_facts(args.file)
+    bundle = load(args.rules)
+    with Engine(bundle) as engine:
+        judgement = engine.judge(facts, args.as_of or today_in_china())
+    if args.format == "json":
+        print(judgement.model_dump_json(indent=2))
+    else:
+        print(f"== {args.file} ==")
+        print(render.judgement_text(judgement), end="")
+    return 0
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    bundle = load(args.dir)
+    print(f"规则文件无误 / rule files OK: {len(bundle.versions)} 个版本, {len(bundle.criteria)} 条判定标准, "
+          f"{len(bundle.vocabulary.facts)} 个事实; 摘要 digest {bundle.digest[:12]}")
+    return 0
+
+
+def _cmd_facts(args: argparse.Namespace) -> int:
+    bundle = load(args.rules)
+    if args.format == "json":
+        vocab = bundle.vocabulary
+        print(json.dumps({"facts": {n: f.model_dump(exclude_none=True) for n, f in vocab.facts.items()},
+                          "derived": {n: d.definition.model_dump(exclude={"condition"})
+                                      for n, d in vocab.derived.items()}}, ensure_ascii=False, indent=2))
+    else:
+        print(render.facts_text(bundle), end="")
+    return 0
+
+
+def _cmd_standards(args: argparse.Namespace) -> int:
+    print(render.standards_text(load(args.rules), args.as_of or today_in_china()), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hazard", description="教育系统重大事故隐患判定 / major accident hazard judgement")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    judge = sub.add_parser("judge", help="判定一个场所 / judge one facility")
+    judge.add_argument("file", type=Path, help="事实文件（YAML 或 JSON）/ facts file")
+    judge.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
+    judge.add_argument("--format", choices=["text", "json"], default="text")
+    judge.add_argument("--rules", type=Path, default=BUNDLED_RULES, help="规则目录 / rules directory")
+    judge.set_defaults(run=_cmd_judge)
+
+    lint = sub.add_parser("lint", help="检查规则文件 / check rule files")
+    lint.add_argument("dir", type=Path, nargs="?", default=BUNDLED_RULES)
+    lint.set_defaults(run=_cmd_lint)
+
+    facts = sub.add_parser("facts", help="事实词汇表 / the fact vocabulary")
+    facts.add_argument("--format", choices=["text", "json"], default="text")
+    facts.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    facts.set_defaults(run=_cmd_facts)
+
+    standards = sub.add_parser("standards", help="标准版本及有效性 / standard versions in force")
+    standards.add_argument("--as-of", type=_date)
+    standards.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    standards.set_defaults(run=_cmd_standards)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except RuleError as exc:
+        print(f"规则文件有 {len(exc.problems)} 处错误 / {len(exc.problems)} problem(s) in the rule files:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except FactError as exc:
+        print(f"{getattr(args, 'file', '')}: 事实有误，未作判定 / facts rejected, nothing judged:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except EngineFault as exc:
+        print(f"判定引擎故障 / engine fault: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Judgements and rule catalogues as Chinese text, for inspectors reading a terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .bundle import Bundle
+from .judgement import Judgement
+
+METHOD_WORDS = {"direct": "直接判定", "combined": "综合判定要素", "exemption": "不应判定情形", "precondition": "判定前提"}
+STATUS_WORDS = {"verbatim": "原文已核实", "partial": "原文不完整", "reconstructed": "部分文字重建",
+                "secondary": "二手来源", "unverified": "未核实"}
+KLEENE_WORDS = {True: "是", False: "否", None: "不确定（缺少事实）"}
+
+
+def judgement_text(j: Judgement) -> str:
+    lines = [f"判定结果：{j.label}", f"判定日期：{j.as_of}    规则摘要：{j.provenance.rules_digest[:12]}    "
+             f"引擎：{j.provenance.engine_version}（{j.provenance.evaluator}）", ""]
+    if j.findings:
+        lines.append("触发的条款：")
+        for f in j.findings:
+            c = f.citation
+            lines.append(f"  【{METHOD_WORDS[f.method]}】{c.document_number}《{c.title}》{c.clause}"
+                         f"  [{STATUS_WORDS[c.text_status]}]  ({f.criterion})")
+            lines.append(f"    {c.text}")
+            if f.facts:
+                lines.append("    依据事实：" + "；".join(f"{x.label} = {x.display}" for x in f.facts))
+            if f.method in ("direct", "combined"):
+                lines.append(f"    计入重大事故隐患判定：{KLEENE_WORDS[f.counts_toward_major]}"
+                             + (f"（被 {', '.join(f.blocked_by)} 排除）" if f.blocked_by else ""))
+            if f.note:
+                lines.append(f"    说明：{f.note}")
+        lines.append("")
+    for c in j.combined:
+        lines.append(f"综合判定 {c.citation.document_number} {c.citation.clause}（{c.rule}）：场所类别“{c.category}”"
+                     f"={KLEENE_WORDS[c.category_holds]}，已具备要素 {c.count} 条"
+                     f"{'、待定 ' + str(len(c.undecided)) + ' 条' if c.undecided else ''}，阈值 {c.at_least} 条以上（含本数）"
+                     f" → {KLEENE_WORDS[c.major]}")
+        if c.counted:
+            lines.append(f"    计入的要素：{', '.join(c.counted)}")
+        lines.append(f"    要素范围：{STATUS_WORDS[c.elements_status]}；阈值：{STATUS_WORDS[c.threshold_status]}")
+    if j.combined:
+        lines.append("")
+    if j.missing_facts:
+        lines.append("缺少的事实（补充后才能完成判定）：")
+        for m in j.missing_facts:
+            unit = f"，单位 {m.unit}" if m.unit else ""
+            lines.append(f"  - {m.label}（{m.name}{unit}）：{m.description}")
+            lines.append(f"      需要它的条款：{', '.join(m.needed_by)}")
+        lines.append("")
+    lines.append("判定日有效的标准：")
+    for s in j.standards:
+        state = "已编码" if s.encoded else "有效但未编码（本次未据此判定）"
+        lines.append(f"  - {s.document_number}《{s.title}》[{s.standard}@{s.version}] {state}")
+        for gap in s.gaps:
+            lines.append(f"      未编码部分：{gap}")
+        for note in s.notes:
+            lines.append(f"      注意：{note}")
+    if j.notes:
+        lines.append("")
+        lines.append("提示：")
+        lines += [f"  - {n}" for n in j.notes]
+    return "\n".join(lines) + "\n"
+
+
+def standards_text(bundle: Bundle, as_of: dt.date) -> str:
+    lines = [f"{as_of} 的标准版本："]
+    by_standard: dict[str, list] = {}
+    for v in bundle.versions:
+        by_standard.setdefault(v.standard, []).append(v)
+    for standard, versions in by_standard.items():
+        lines.append(f"\n{standard}")
+        for v in versions:
+            m = v.meta
+            if v.in_force(as_of):
+                state = "有效，已编码" if m.encoded else "有效，但条文未编码（不据此判定，也不回退旧版）"
+            else:
+                state = "不在有效期内"
+            dates = "；".join(f"{word}{mark.date or '未知'}（{mark.status}）" for word, mark in
+                             [("发布", m.issued), ("实施", m.effective)] + ([("废止", m.superseded)] if m.superseded else []))
+            lines.append(f"  @{v.version} {m.document_number}《{m.title}》 {m.issuer}")
+            lines.append(f"      {dates}")
+            lines.append(f"      → {state}；条款 {len(v.criteria)} 条")
+    return "\n".join(lines) + "\n"
+
+
+def facts_text(bundle: Bundle) -> str:
+    vocab = bundle.vocabulary
+    lines = ["事实词汇表："]
+    for name, f in vocab.facts.items():
+        kind = f.type + (f"，单位 {f.unit}" if f.unit else "")
+        lines.append(f"  {name}  {f.label}（{kind}）")
+        lines.append(f"      {f.description}")
+        if f.values:
+            lines.append("      取值：" + "；".join(f"{k}={v}" for k, v in f.values.items()))
+    lines.append("\n派生事实（由其他事实推出，不能直接提交）：")
+    for name, d in vocab.derived.items():
+        lines.append(f"  {name}  {d.definition.label}：{d.definition.description}")
+        lines.append(f"      依据：{d.definition.basis.document}")
+    return "\n".join(lines) + "\n"
