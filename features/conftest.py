@@ -1,0 +1,165 @@
+"""Step definitions for the Chinese living documentation (`# language: zh-CN` feature files).
+
+Step vocabulary (quotes are part of the text; 而且/但是 continue the previous kind of step):
+
+  假如 规则为随附的规则库
+  假如 判定日期为 "2026-01-15"
+  假如 以 "合规学生宿舍" 为基础                  features/baselines/合规学生宿舍.yaml
+  假如 "所在位置" 为 "地下室"                     one fact: label or name; value label/code, 是/否, number
+  假如 "所在楼层" 为 4
+  假如 "安全出口总净宽度" 未提供                  the fact is not known
+  假如 事实如下:                                  several facts, a table with the header | 事实 | 值 |
+  当 进行判定                                    the real durable-rules engine, one per test session
+  那么 判定结果为 "重大事故隐患"                  重大事故隐患 | 一般隐患 | 未发现隐患 | 无法判定
+  那么 条款 "moe2024.fire.2" 触发
+  那么 条款 "moe2024.fire.2" 未触发
+  那么 缺少事实 "安全出口总净宽度"
+  那么 不缺少任何事实
+  那么 采用标准 "教发厅函〔2024〕20号"             in force on the day and encoded, so applied
+  那么 未采用标准 "教发厅函〔2024〕20号"
+  那么 提示 "GB 35181-2025" 有效但未编码
+  那么 提示包含 "不是经核实的原文"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # hazard_bdd, whatever the import mode
+
+import hazard_bdd as hb  # noqa: E402
+
+from engine import Engine, load  # noqa: E402
+
+TAG = re.compile(r"@(\S+)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Feature tags become pytest markers; register them so --strict-markers accepts them
+    (and `pytest -m moe2024.fire.8` selects the scenarios of one criterion)."""
+    tags: set[str] = set()
+    for path in hb.FEATURES_DIR.rglob("*.feature"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("@"):
+                tags.update(TAG.findall(line))
+    for tag in sorted(tags):
+        config.addinivalue_line("markers", f"{tag}: 特性文件标签 / feature-file tag")
+
+
+@pytest.fixture(scope="session")
+def hazard_engine():
+    """The bundled rules, judged by the durable-rules backend: one engine per test session.
+    HAZARD_BDD_EVALUATOR=oracle runs the same scenarios on the plain-Python oracle instead."""
+    engine = Engine(load(str(hb.RULES_DIR)), evaluator=os.environ.get("HAZARD_BDD_EVALUATOR", "durable"))
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def fact_words(hazard_engine) -> hb.FactWords:
+    return hb.FactWords(hazard_engine.bundle)
+
+
+@pytest.fixture
+def hazard_case() -> hb.Case:
+    return hb.Case()
+
+
+# --- 假如 ---------------------------------------------------------------------------------------
+
+@given("规则为随附的规则库")
+def _bundled_rules(hazard_case: hb.Case, hazard_engine, fact_words) -> None:
+    hazard_case.engine, hazard_case.words = hazard_engine, fact_words
+
+
+@given(parsers.re(r'判定日期为 "(?P<day>[^"]*)"'))
+def _as_of(hazard_case: hb.Case, day: str) -> None:
+    hazard_case.as_of = hb.parse_date(day)
+    hazard_case.judgement = None
+
+
+@given(parsers.re(r'以 "(?P<name>[^"]+)" 为基础'))
+def _baseline(hazard_case: hb.Case, name: str) -> None:
+    words = hazard_case.need_rules()
+    hazard_case.facts = hb.load_baseline(words, name)
+    hazard_case.judgement = None
+
+
+@given(parsers.re(r'"(?P<fact>[^"]+)" 为 (?P<value>"[^"]*"|[^"\s]+)'))
+def _set_fact(hazard_case: hb.Case, fact: str, value: str) -> None:
+    words = hazard_case.need_rules()
+    name = words.fact(fact)
+    hazard_case.set(name, words.value(name, value))
+
+
+@given(parsers.re(r'"(?P<fact>[^"]+)" 未提供'))
+def _remove_fact(hazard_case: hb.Case, fact: str) -> None:
+    words = hazard_case.need_rules()
+    hazard_case.remove(words.fact(fact))
+
+
+@given(parsers.re(r"事实如下[:：]?"))
+def _fact_table(hazard_case: hb.Case, datatable: list[list[str]]) -> None:
+    words = hazard_case.need_rules()
+    rows = [[cell.strip() for cell in row] for row in datatable]
+    if rows and rows[0] == ["事实", "值"]:
+        rows = rows[1:]
+    if not rows or any(len(row) != 2 for row in rows):
+        hb.fail("“事实如下:”后应为两列的表格，表头为 | 事实 | 值 |，每行一个事实。")
+    for fact, value in rows:
+        name = words.fact(fact)
+        hazard_case.set(name, words.value(name, value))
+
+
+# --- 当 -----------------------------------------------------------------------------------------
+
+@when("进行判定")
+def _judge(hazard_case: hb.Case) -> None:
+    hazard_case.judge()
+
+
+# --- 那么 ---------------------------------------------------------------------------------------
+
+@then(parsers.re(r'判定结果为 "(?P<label>[^"]*)"'))
+def _result(hazard_case: hb.Case, label: str) -> None:
+    hb.check_result(hazard_case.result(), label)
+
+
+@then(parsers.re(r'条款 "(?P<criterion>[^"]+)" (?P<word>触发|未触发)'))
+def _criterion(hazard_case: hb.Case, criterion: str, word: str) -> None:
+    judgement = hazard_case.result()
+    hb.check_criterion_known(hazard_case.engine.bundle, criterion)
+    hb.check_fired(judgement, criterion, fired=(word == "触发"))
+
+
+@then(parsers.re(r'缺少事实 "(?P<fact>[^"]+)"'))
+def _missing(hazard_case: hb.Case, fact: str) -> None:
+    judgement = hazard_case.result()
+    name = hazard_case.words.fact(fact)
+    hb.check_missing(judgement, name, hazard_case.words.label(name))
+
+
+@then("不缺少任何事实")
+def _nothing_missing(hazard_case: hb.Case) -> None:
+    hb.check_nothing_missing(hazard_case.result())
+
+
+@then(parsers.re(r'(?P<word>采用|未采用)标准 "(?P<standard>[^"]+)"'))
+def _standard_used(hazard_case: hb.Case, word: str, standard: str) -> None:
+    hb.check_standard_used(hazard_case.result(), standard, used=(word == "采用"))
+
+
+@then(parsers.re(r'提示 "(?P<standard>[^"]+)" 有效但未编码'))
+def _unencoded(hazard_case: hb.Case, standard: str) -> None:
+    hb.check_unencoded_note(hazard_case.result(), standard)
+
+
+@then(parsers.re(r'提示包含 "(?P<text>[^"]+)"'))
+def _note(hazard_case: hb.Case, text: str) -> None:
+    hb.check_note(hazard_case.result(), text)

@@ -1,0 +1,264 @@
+"""Support for the Chinese living documentation (features/*.feature), kept free of pytest-bdd.
+
+Safety experts name facts by their Chinese label (the `label` in rules/facts/*.yaml) or by
+their name, enum values by their Chinese label or code, booleans as 是/否 and numbers as
+numbers. Everything an expert can get wrong fails the scenario with a Chinese message that
+says what was written and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from engine import Bundle, Engine, FactError, Judgement
+
+FEATURES_DIR = Path(__file__).resolve().parent
+BASELINES_DIR = FEATURES_DIR / "baselines"
+RULES_DIR = FEATURES_DIR.parent / "rules"
+
+RESULT_LABELS = ("重大事故隐患", "一般隐患", "未发现隐患", "无法判定")
+TRUE_WORDS, FALSE_WORDS = ("是",), ("否",)
+INTEGER = re.compile(r"[+-]?\d+")
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def fail(message: str) -> None:
+    """Fail the scenario with a message meant for the person who wrote it (no traceback)."""
+    pytest.fail(message, pytrace=False)
+
+
+def unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1]
+    return text
+
+
+class FactWords:
+    """Chinese words for facts and values, checked against the bundle's vocabulary."""
+
+    def __init__(self, bundle: Bundle):
+        self.vocab = bundle.vocabulary
+        self.by_label = {f.label: name for name, f in self.vocab.facts.items()}
+        self.derived_by_label = {d.definition.label: name for name, d in self.vocab.derived.items()}
+
+    def fact(self, word: str) -> str:
+        """The fact name for a label or name; fails naming the closest labels otherwise."""
+        word = word.strip()
+        if word in self.vocab.facts:
+            return word
+        if word in self.by_label:
+            return self.by_label[word]
+        derived = self.derived_by_label.get(word, word if word in self.vocab.derived else None)
+        if derived is not None:
+            fail(f"“{word}”是由其他事实推出的派生事实（{self.vocab.derived[derived].definition.description.strip()}），"
+                 f"不能直接填写；请改写它所依据的事实。")
+        close = difflib.get_close_matches(word, list(self.by_label), n=3, cutoff=0.4)
+        hint = f"是否想写：{'、'.join(f'“{c}”' for c in close)}？" if close else "可用的事实见 rules/facts/*.yaml 中的 label。"
+        fail(f"未知事实“{word}”：事实词汇表中既没有这个名称，也没有这个中文名。{hint}")
+        raise AssertionError  # unreachable: fail() raises
+
+    def label(self, name: str) -> str:
+        return self.vocab.label(name)
+
+    def value(self, name: str, raw: Any) -> Any:
+        """A value for the fact, from step text (a string) or from a baseline file (any YAML scalar)."""
+        definition = self.vocab.facts[name]
+        label, kind = definition.label, definition.type
+        if raw is None:
+            fail(f"“{label}”的值为空；不了解的事实请不要填写（或写“\"{label}\" 未提供”），空值不等于“否”或 0。")
+        text = unquote(raw) if isinstance(raw, str) else raw
+        if kind == "boolean":
+            if isinstance(text, bool):
+                return text
+            if text in TRUE_WORDS:
+                return True
+            if text in FALSE_WORDS:
+                return False
+            fail(f"“{label}”是“是/否”事实，应写 是 或 否，实际写的是“{text}”。")
+        if kind == "integer":
+            if isinstance(text, int) and not isinstance(text, bool):
+                return text
+            if isinstance(text, str) and INTEGER.fullmatch(text):
+                return int(text)
+            fail(f"“{label}”应为整数，实际写的是“{text}”。")
+        if kind == "number":
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                return text
+            if isinstance(text, str) and NUMBER.fullmatch(text):
+                return float(text) if "." in text else int(text)
+            unit = f"（单位 {definition.unit}，只写数字）" if definition.unit else ""
+            fail(f"“{label}”应为数值{unit}，实际写的是“{text}”。")
+        if kind == "enum":
+            values = definition.values or {}
+            if isinstance(text, str):
+                if text in values:
+                    return text
+                for code, value_label in values.items():
+                    if text == value_label:
+                        return code
+            allowed = "；".join(f"“{v}”" for v in values.values())
+            fail(f"“{text}”不是“{label}”的取值。可写：{allowed}（或其代码：{'、'.join(values)}）。")
+        if kind == "date":
+            if isinstance(text, dt.date) and not isinstance(text, dt.datetime):
+                return text
+            try:
+                return dt.date.fromisoformat(str(text))
+            except ValueError:
+                fail(f"“{label}”应为日期（如 2025-06-01），实际写的是“{text}”。")
+        raise AssertionError(f"unhandled fact type {kind}")
+
+    def facts_from_mapping(self, mapping: Any, where: str) -> dict[str, Any]:
+        if not isinstance(mapping, dict) or not mapping:
+            fail(f"{where} 应为“事实: 值”的列表（每行一个事实）。")
+        facts: dict[str, Any] = {}
+        for word, raw in mapping.items():
+            name = self.fact(str(word))
+            if name in facts:
+                fail(f"{where} 中“{self.label(name)}”写了两次。")
+            facts[name] = self.value(name, raw)
+        return facts
+
+
+def baseline_path(name: str) -> Path:
+    return BASELINES_DIR / f"{name}.yaml"
+
+
+def baseline_names() -> list[str]:
+    return sorted(p.stem for p in BASELINES_DIR.glob("*.yaml"))
+
+
+def load_baseline(words: FactWords, name: str) -> dict[str, Any]:
+    path = baseline_path(name)
+    if not path.is_file():
+        known = "、".join(f"“{n}”" for n in baseline_names()) or "（目前没有）"
+        fail(f"没有名为“{name}”的基础事实集（应为文件 features/baselines/{name}.yaml）。已有：{known}。")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        fail(f"基础事实集 features/baselines/{path.name} 不是合法的 YAML：{exc}")
+    return words.facts_from_mapping(data, f"基础事实集 features/baselines/{path.name}")
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(unquote(text))
+    except ValueError:
+        fail(f"判定日期应写成 YYYY-MM-DD（如 2026-01-15），实际写的是“{text}”。")
+        raise
+
+
+@dataclass
+class Case:
+    """One scenario's facility: what is known, on which day, and what the engine said."""
+
+    engine: Engine | None = None
+    words: FactWords | None = None
+    as_of: dt.date | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    judgement: Judgement | None = None
+
+    def need_rules(self) -> FactWords:
+        if self.words is None:
+            fail("没有指定规则：请在“背景”中写“假如 规则为随附的规则库”。")
+        return self.words
+
+    def set(self, name: str, value: Any) -> None:
+        self.facts[name] = value
+        self.judgement = None
+
+    def remove(self, name: str) -> None:
+        self.facts.pop(name, None)
+        self.judgement = None
+
+    def judge(self) -> Judgement:
+        self.need_rules()
+        if self.as_of is None:
+            fail("没有判定日期：请写“而且 判定日期为 \"2026-01-15\"”之类的步骤。")
+        try:
+            self.judgement = self.engine.judge(self.facts, self.as_of)
+        except FactError as exc:
+            fail("事实有误，引擎未作判定：\n" + "\n".join(f"  - {p.fact}：{p.zh}" for p in exc.problems))
+        return self.judgement
+
+    def result(self) -> Judgement:
+        if self.judgement is None:
+            fail("还没有判定结果：请在“那么”之前写“当 进行判定”（修改事实之后须重新判定）。")
+        return self.judgement
+
+
+# --- what a judgement says, in words a reader of the scenario can check ------------------------
+
+def summary(j: Judgement) -> str:
+    fired = "、".join(f.criterion for f in j.findings) or "无"
+    missing = "、".join(f"“{m.label}”" for m in j.missing_facts) or "无"
+    used = "、".join(f"{s.document_number}" + ("" if s.encoded else "（未编码）") for s in j.standards) or "无"
+    return f"（判定日期 {j.as_of}；触发的条款：{fired}；缺少的事实：{missing}；当日有效的标准：{used}）"
+
+
+def check_result(j: Judgement, expected: str) -> None:
+    if expected not in RESULT_LABELS:
+        fail(f"判定结果只能是 {'、'.join(f'“{r}”' for r in RESULT_LABELS)} 之一，实际写的是“{expected}”。")
+    assert j.label == expected, f"判定结果应为“{expected}”，实际为“{j.label}”。{summary(j)}"
+
+
+def check_criterion_known(bundle: Bundle, criterion: str) -> None:
+    if criterion not in bundle.criteria:
+        close = difflib.get_close_matches(criterion, list(bundle.criteria), n=1)
+        hint = f"是否想写“{close[0]}”？" if close else ""
+        fail(f"规则库中没有编号为“{criterion}”的条款。{hint}")
+
+
+def check_fired(j: Judgement, criterion: str, fired: bool) -> None:
+    hit = any(f.criterion == criterion for f in j.findings)
+    if fired:
+        assert hit, f"条款 {criterion} 应触发，但未触发。{summary(j)}"
+    else:
+        assert not hit, f"条款 {criterion} 不应触发，但触发了。{summary(j)}"
+
+
+def check_missing(j: Judgement, name: str, label: str) -> None:
+    assert any(m.name == name for m in j.missing_facts), f"应缺少事实“{label}”，但判定结果未列出它。{summary(j)}"
+
+
+def check_nothing_missing(j: Judgement) -> None:
+    assert not j.missing_facts, f"不应缺少任何事实，但判定结果列出了缺少的事实。{summary(j)}"
+
+
+def _names(s) -> list[str]:
+    return [s.document_number, s.title, f"{s.standard}@{s.version}"]
+
+
+def _matches(s, word: str) -> bool:
+    return any(word == n or word in n for n in _names(s))
+
+
+def check_standard_used(j: Judgement, word: str, used: bool) -> None:
+    """`used`: the version was in force on the day and encoded, so the judgement applied it."""
+    applied = [s for s in j.standards if s.encoded and _matches(s, word)]
+    if used:
+        assert applied, f"应依据标准“{word}”判定，但当日未采用它。{summary(j)}"
+    else:
+        assert not applied, f"不应依据标准“{word}”判定，但采用了它。{summary(j)}"
+
+
+def check_unencoded_note(j: Judgement, word: str) -> None:
+    """The standard is in force on the day, not encoded, and the judgement's notes say so."""
+    in_force = [s for s in j.standards if _matches(s, word)]
+    assert in_force, f"标准“{word}”在判定日并不有效。{summary(j)}"
+    assert all(not s.encoded for s in in_force), f"标准“{word}”在判定日有效且已编码，并非“有效但未编码”。{summary(j)}"
+    assert any(s.document_number in n and "未编码" in n for s in in_force for n in j.notes), (
+        f"判定提示中没有说明标准“{word}”有效但未编码。提示：{j.notes or '无'}")
+
+
+def check_note(j: Judgement, text: str) -> None:
+    notes = list(j.notes) + [n for s in j.standards for n in s.notes]
+    assert any(text in n for n in notes), f"提示中没有“{text}”。全部提示：{notes or '无'}"

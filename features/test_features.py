@@ -1,0 +1,5 @@
+"""Runs every scenario of features/**/*.feature (step definitions: features/conftest.py)."""
+
+from pytest_bdd import scenarios
+
+scenarios("")
