@@ -1,0 +1,115 @@
+"""Read-only views of a bundle for people and integrators: standards, criteria, the vocabulary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from .bundle import Bundle, Version
+from .conditions import describe, facts_of
+from .schema import DateMark
+from .vocabulary import DEFAULT_LIMIT, Vocabulary
+
+VersionState = Literal["in_force", "superseded", "not_yet_in_force"]
+
+
+class VersionView(BaseModel):
+    standard: str
+    version: str
+    document_number: str
+    title: str
+    issuer: str
+    issued: DateMark
+    effective: DateMark
+    superseded: DateMark | None
+    source_url: str
+    scope: str
+    encoded: bool
+    state: VersionState
+    criteria: list[str]
+    gaps: list[str]
+    changes: list[str]
+
+
+class StandardView(BaseModel):
+    id: str
+    versions: list[VersionView]
+
+
+class CriterionView(BaseModel):
+    id: str
+    standard: str
+    version: str
+    document_number: str
+    title: str
+    clause: str
+    text: str
+    text_status: str
+    source: str
+    method: str
+    applies_to: list[str] | None
+    condition: str
+    facts: list[str]
+    governs: list[str] | None
+    note: str | None
+
+
+def _state(version: Version, day: dt.date) -> VersionState:
+    if version.in_force(day):
+        return "in_force"
+    start = version.meta.effective.date
+    return "not_yet_in_force" if start is not None and day < start else "superseded"
+
+
+def version_view(version: Version, day: dt.date) -> VersionView:
+    m = version.meta
+    return VersionView(standard=version.standard, version=version.version, document_number=m.document_number,
+                       title=m.title, issuer=m.issuer, issued=m.issued, effective=m.effective, superseded=m.superseded,
+                       source_url=m.source_url, scope=m.scope, encoded=m.encoded, state=_state(version, day),
+                       criteria=[c.id for c in version.criteria], gaps=[f"{g.clause}：{g.reason}" for g in m.gaps],
+                       changes=list(m.changes))
+
+
+def standards(bundle: Bundle, day: dt.date) -> list[StandardView]:
+    grouped: dict[str, list[VersionView]] = {}
+    for version in bundle.versions:
+        grouped.setdefault(version.standard, []).append(version_view(version, day))
+    return [StandardView(id=k, versions=v) for k, v in grouped.items()]
+
+
+def criterion(bundle: Bundle, criterion_id: str) -> CriterionView | None:
+    found = bundle.criteria.get(criterion_id)
+    if found is None:
+        return None
+    version, compiled = found
+    spec, vocab = compiled.spec, bundle.vocabulary
+    places = vocab.facts[vocab.place_fact].values if vocab.place_fact else {}
+    return CriterionView(
+        id=spec.id, standard=version.standard, version=version.version, document_number=version.meta.document_number,
+        title=version.meta.title, clause=spec.clause, text=spec.text, text_status=spec.text_status, source=spec.source,
+        method=spec.method, applies_to=[places[p] for p in spec.applies_to] if spec.applies_to else None,
+        condition=describe(compiled.condition, vocab.facts, vocab.derived_labels()),
+        facts=sorted(facts_of(compiled.condition)), governs=spec.governs, note=spec.note)
+
+
+def facts_schema(vocab: Vocabulary) -> dict[str, Any]:
+    """The vocabulary as a JSON Schema (null = not known), for integrators to validate against."""
+    properties: dict[str, Any] = {}
+    for name, f in vocab.facts.items():
+        prop: dict[str, Any] = {"title": f.label, "description": f.description}
+        if f.type == "enum":
+            prop["oneOf"] = [{"const": code, "title": label} for code, label in (f.values or {}).items()]
+            prop["oneOf"].append({"type": "null"})
+        elif f.type == "date":
+            prop["type"], prop["format"] = ["string", "null"], "date"
+        else:
+            prop["type"] = [{"boolean": "boolean", "integer": "integer", "number": "number"}[f.type], "null"]
+            prop["minimum"] = f.minimum if f.minimum is not None else -DEFAULT_LIMIT
+            prop["maximum"] = f.maximum if f.maximum is not None else DEFAULT_LIMIT
+            if f.unit:
+                prop["x-unit"] = f.unit
+        properties[name] = prop
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "设施事实 / facility facts",
+            "type": "object", "additionalProperties": False, "properties": properties}

@@ -1,0 +1,268 @@
+"""HTTP in, engine calls out. No domain knowledge here: everything comes from the bundle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import os
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue
+from engine.cli import today_in_china
+from engine.registry import ActiveRules
+
+from . import problems
+from .limits import BodyLimit
+from .problems import FieldProblem, Problem, problem_response
+from .settings import Settings
+
+DIGEST_HEADER = "X-Rules-Digest"
+NDJSON = "application/x-ndjson"
+
+
+def _iso_date(value: Any) -> Any:
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("as_of 应为 YYYY-MM-DD 格式的日期 / as_of must be a YYYY-MM-DD date")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class JudgementRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    facts: dict[str, Any] = Field(description="事实名 → 值；null 或缺省表示未知 / fact name → value; null or absent is unknown")
+    as_of: IsoDate | None = Field(None, description="判定日期，默认中国时区今天 / date, default today in China")
+
+
+class BatchItem(JudgementRequest):
+    id: str = Field(min_length=1, max_length=200, description="调用方的设施编号 / caller's facility id")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[BatchItem]
+
+
+class BatchResult(BaseModel):
+    id: str
+    judgement: Judgement | None = None
+    error: Problem | None = None
+
+
+class BatchResponse(BaseModel):
+    rules_digest: str
+    results: list[BatchResult]
+
+
+class ReloadInfo(BaseModel):
+    ok: bool
+    at: dt.datetime
+    digest: str | None
+    problems: list[str]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    rules_digest: str
+    engine_version: str
+    last_reload: ReloadInfo
+
+
+PROBLEM = {"model": Problem, "content": {problems.MEDIA_TYPE: {}}}
+
+
+class _ReloadSignal:
+    """Spreads a reload to every worker process: the worker that reloaded writes the new digest
+    to a file in the shared state directory; the others notice it and reload themselves."""
+
+    CHECK_EVERY = 0.5  # seconds between looks at the shared file
+
+    def __init__(self, rules: ActiveRules, state_dir: Path | None):
+        self.rules, self.path = rules, (state_dir / "generation" if state_dir else None)
+        self._seen = self._read()
+        self._next_check = 0.0
+        self._lock = threading.Lock()
+
+    def _read(self) -> str | None:
+        try:
+            return self.path.read_text() if self.path else None
+        except OSError:
+            return None
+
+    def announce(self, digest: str) -> None:
+        if self.path:
+            tmp = self.path.with_suffix(f".{os.getpid()}")
+            tmp.write_text(f"{digest} {time.time_ns()}")
+            tmp.replace(self.path)
+            self._seen = self._read()
+
+    def follow(self) -> None:
+        if self.path is None or time.monotonic() < self._next_check:
+            return
+        with self._lock:
+            self._next_check = time.monotonic() + self.CHECK_EVERY
+            current = self._read()
+            if current and current != self._seen:
+                self._seen = current
+                self.rules.reload()
+
+
+def _reload_info(rules: ActiveRules) -> ReloadInfo:
+    r = rules.last_reload
+    return ReloadInfo(ok=r.ok, at=r.at, digest=r.digest, problems=r.problems)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    rules = ActiveRules(settings.rules_dir)
+    signal = _ReloadSignal(rules, settings.state_dir)
+    app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
+                  version=ENGINE_VERSION,
+                  description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
+                              "错误以 RFC 9457 problem+json 返回。")
+    app.state.rules = rules
+    problems.install(app)
+    app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, stream_limit=settings.max_stream_bytes,
+                       stream_path="/v1/judgements/stream")
+
+    @app.middleware("http")
+    async def _follow_reloads(request: Request, call_next):  # noqa: ANN001, ANN202
+        await run_in_threadpool(signal.follow)
+        return await call_next(request)
+
+    def judge(facts: dict[str, Any], as_of: dt.date | None) -> Judgement:
+        with rules.lease() as engine:
+            return engine.judge(facts, as_of or today_in_china())
+
+    @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
+              responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+    def post_judgement(body: JudgementRequest, response: Response) -> Judgement:
+        """判定一个场所 / judge one facility."""
+        judgement = judge(body.facts, body.as_of)
+        response.headers[DIGEST_HEADER] = judgement.provenance.rules_digest
+        return judgement
+
+    def judge_item(engine: Engine, item: BatchItem, index: int) -> BatchResult:
+        try:
+            return BatchResult(id=item.id, judgement=engine.judge(item.facts, item.as_of or today_in_china()))
+        except FactError as exc:
+            return BatchResult(id=item.id, error=Problem(
+                title="事实有误，未作判定 / facts rejected, nothing judged", status=422,
+                detail=f"{len(exc.problems)} 个事实有误 / {len(exc.problems)} wrong fact(s)",
+                errors=problems.fact_problems(exc, "items", index)))
+
+    @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
+              responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+    def post_batch(body: BatchRequest, response: Response) -> Any:
+        """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
+        每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。"""
+        if len(body.items) > settings.max_batch:
+            return problem_response(413, "批量过大 / batch too large",
+                                    f"每批最多 {settings.max_batch} 条，更多请用 /v1/judgements/stream（NDJSON）/ at most "
+                                    f"{settings.max_batch} items; send more to /v1/judgements/stream as NDJSON")
+        with rules.lease() as engine:  # one rules version for the whole batch
+            results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
+        response.headers[DIGEST_HEADER] = engine.bundle.digest
+        return BatchResponse(rules_digest=engine.bundle.digest, results=results)
+
+    @app.post("/v1/judgements/stream", tags=["judgements"], response_class=StreamingResponse,
+              responses={200: {"content": {NDJSON: {}}, "description": "每行一个 BatchResult / one BatchResult per line"},
+                         413: PROBLEM},
+              openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}})
+    async def post_stream(request: Request) -> StreamingResponse:
+        """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。"""
+        body = await request.body()
+        return StreamingResponse(_ndjson_results(body), media_type=NDJSON, headers={DIGEST_HEADER: rules.bundle.digest})
+
+    async def _ndjson_results(body: bytes) -> AsyncIterator[bytes]:
+        # The body is read whole (within HAZARD_MAX_STREAM_BYTES) before results stream out:
+        # Starlette's streaming response listens on the same receive channel for disconnects.
+        for index, line in enumerate(l for l in body.split(b"\n") if l.strip()):
+            yield await run_in_threadpool(_ndjson_line, line, index)
+
+    def _ndjson_line(line: bytes, index: int) -> bytes:
+        try:
+            item = BatchItem.model_validate_json(line)
+        except ValidationError as exc:
+            errors = [FieldProblem(pointer=problems.pointer(index, *e["loc"]), detail=e["msg"]) for e in exc.errors()]
+            result = BatchResult(id=f"#{index + 1}", error=Problem(
+                title="请求格式有误 / invalid line", status=422,
+                detail=f"第 {index + 1} 行无效 / line {index + 1} is invalid", errors=errors))
+        else:
+            with rules.lease() as engine:
+                result = judge_item(engine, item, index)
+        return result.model_dump_json().encode() + b"\n"
+
+    @app.get("/v1/standards", response_model=list[catalogue.StandardView], tags=["rules"])
+    def get_standards(as_of: Annotated[dt.date | None, Query()] = None) -> Any:
+        """各标准及其版本、日期与在该日的状态 / standards, versions, dates and state on a date."""
+        return catalogue.standards(rules.bundle, as_of or today_in_china())
+
+    @app.get("/v1/standards/{standard_id}", response_model=catalogue.StandardView, tags=["rules"],
+             responses={404: PROBLEM})
+    def get_standard(standard_id: str, as_of: Annotated[dt.date | None, Query()] = None) -> Any:
+        for standard in catalogue.standards(rules.bundle, as_of or today_in_china()):
+            if standard.id == standard_id:
+                return standard
+        return problem_response(404, "没有该标准 / no such standard", f"{standard_id}")
+
+    @app.get("/v1/criteria/{criterion_id}", response_model=catalogue.CriterionView, tags=["rules"],
+             responses={404: PROBLEM})
+    def get_criterion(criterion_id: str) -> Any:
+        """一条判定标准：原文、文本状态、判定方法、条件说明 / one criterion."""
+        view = catalogue.criterion(rules.bundle, criterion_id)
+        return view or problem_response(404, "没有该条款 / no such criterion", criterion_id)
+
+    @app.get("/v1/facts", tags=["rules"])
+    def get_facts() -> dict[str, Any]:
+        """事实词汇表（JSON Schema）/ the fact vocabulary as JSON Schema."""
+        return catalogue.facts_schema(rules.bundle.vocabulary)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", response_model=Readiness, tags=["operations"])
+    def readyz(response: Response) -> Readiness:
+        digest = rules.bundle.digest
+        response.headers[DIGEST_HEADER] = digest
+        return Readiness(ready=True, rules_digest=digest, engine_version=ENGINE_VERSION,
+                         last_reload=_reload_info(rules))
+
+    def admin(authorization: Annotated[str | None, Header()] = None) -> None:
+        if settings.admin_token is None:
+            raise _http(403, "重新加载已停用：未配置 HAZARD_ADMIN_TOKEN / reload disabled: no token configured")
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+            raise _http(401, "令牌缺失或错误 / missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+
+    @app.post("/v1/admin/reload", response_model=ReloadInfo, tags=["operations"], dependencies=[Depends(admin)],
+              responses={401: PROBLEM, 403: PROBLEM, 422: PROBLEM})
+    def post_reload(response: Response) -> Any:
+        """重新加载规则：全部加载、校验、编译成功后才原子切换；有错则拒绝，旧规则继续服务。"""
+        result = rules.reload()
+        info = _reload_info(rules)
+        if not result.ok:
+            return problem_response(422, "规则文件有误，未切换 / rule files rejected, previous rules still serving",
+                                    "\n".join(result.problems),
+                                    [FieldProblem(pointer="", detail=p) for p in result.problems],
+                                    headers={DIGEST_HEADER: rules.bundle.digest})
+        signal.announce(result.digest)
+        response.headers[DIGEST_HEADER] = result.digest
+        return info
+
+    return app
+
+
+def _http(status: int, detail: str, headers: dict[str, str] | None = None) -> HTTPException:
+    return HTTPException(status_code=status, detail=detail, headers=headers)

@@ -1,0 +1,55 @@
+"""Service configuration from environment variables, with defaults that serve the bundled rules."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: 应为整数 / must be an integer") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value}: 应在 {low}–{high} 之间 / must be within {low}–{high}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    rules_dir: Path = BUNDLED_RULES
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    admin_token: str | None = None      # unset: POST /v1/admin/reload is disabled
+    max_body_bytes: int = 1_048_576     # JSON requests
+    max_stream_bytes: int = 67_108_864  # NDJSON batch streams
+    max_batch: int = 1_000              # facilities per JSON batch; more goes as NDJSON
+    state_dir: Path | None = None       # shared by the workers of one server, to spread reloads
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        state = env.get("HAZARD_STATE_DIR")
+        return cls(
+            rules_dir=Path(env.get("HAZARD_RULES") or BUNDLED_RULES),
+            host=env.get("HAZARD_HOST") or "127.0.0.1",
+            port=_int(env, "HAZARD_PORT", 8000, 1, 65535),
+            workers=_int(env, "HAZARD_WORKERS", 1, 1, 64),
+            admin_token=env.get("HAZARD_ADMIN_TOKEN") or None,
+            max_body_bytes=_int(env, "HAZARD_MAX_BODY_BYTES", 1_048_576, 1024, 1 << 30),
+            max_stream_bytes=_int(env, "HAZARD_MAX_STREAM_BYTES", 67_108_864, 1024, 1 << 32),
+            max_batch=_int(env, "HAZARD_MAX_BATCH", 1_000, 1, 100_000),
+            state_dir=Path(state) if state else None,
+        )
