@@ -6,7 +6,7 @@ Per standard version in force (all of it data in the version file):
 - direct: any counting direct element ⇒ major;
 - combined: per rule, when its place category holds, the number of counting elements
   against its threshold (at_least);
-Across versions: major if any version says major; indeterminate if that may be so for want
+Across versions (none encoded in force: indeterminate): major if any version says major; indeterminate if that may be so for want
 of facts; ordinary if an element holds without a major; indeterminate if an element may
 hold; otherwise none. A missing fact never yields "none".
 """
@@ -221,7 +221,9 @@ def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitte
     assessments = [_Assessment(bundle, v, statuses, values, submitted) for v in versions if v.meta.encoded]
     major = k_or(*(a.major for a in assessments))
     present = k_or(*(a.present for a in assessments))
-    if major is True:
+    if not assessments:
+        classification = "indeterminate"  # nothing encoded applies: that is not "no hazard"
+    elif major is True:
         classification = "major"
     elif major is None:
         classification = "indeterminate"
@@ -248,6 +250,8 @@ def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitte
         if not v.meta.encoded:
             notes.append(f"{v.meta.document_number}《{v.meta.title}》在 {as_of} 有效，但其条文尚未编码，"
                          f"本次判定未包含该标准，也未改用其被替代的旧版本")
+    if not assessments:
+        notes.append(f"{as_of} 没有已编码且有效的标准版本，无法判定 / no encoded standard version is in force on {as_of}")
     findings = [f for a in assessments for f in a.findings]
     for f in findings:
         if f.citation.text_status != "verbatim":
