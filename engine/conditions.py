@@ -191,6 +191,11 @@ def _suggest(name: str, known: list[str]) -> str:
     return f"（是否想写 “{close[0]}”？）" if close else ""
 
 
+def _suggest_en(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 class ConditionParser:
     """Turns the YAML form of a condition into a tree, checking it against the vocabulary.
 
@@ -201,10 +206,11 @@ class ConditionParser:
     """
 
     def __init__(self, facts: dict[str, FactDef], derived: Callable[[str], Node | None],
-                 derived_names: list[str]):
+                 derived_names: list[str], broken: frozenset[str] = frozenset()):
         self.facts = facts
         self.derived = derived
         self.derived_names = derived_names
+        self.broken = broken  # defined, but wrongly (reported there): a condition using one is skipped quietly
 
     def parse(self, raw: Any, path: tuple, problem: Problem) -> Node | None:
         node = self._node(raw, path, problem)
@@ -245,13 +251,15 @@ class ConditionParser:
         if not isinstance(name, str):
             problem(path + ("fact",), "事实名应为文字", "the fact name must be text")
             return None
+        if name in self.broken:
+            return None
         if name in self.derived_names:
             return self._derived_leaf(name, op, operand, path, problem)
         definition = self.facts.get(name)
         if definition is None:
-            known = list(self.facts) + self.derived_names
+            known = list(self.facts) + self.derived_names + sorted(self.broken)
             problem(path + ("fact",), f"未知事实 “{name}”，词汇表中没有{_suggest(name, known)}",
-                    f"unknown fact '{name}': not in the vocabulary")
+                    f"unknown fact '{name}': not in the vocabulary{_suggest_en(name, known)}")
             return None
         if op in ("in", "not_in"):
             return self._membership(name, definition, op, operand, path, problem)
@@ -306,10 +314,12 @@ class ConditionParser:
             problem(where, "与其他事实比较应写 {fact: 事实名} 或 {fact: 事实名, percent: 百分数}",
                     "comparing with another fact is written {fact: NAME} or {fact: NAME, percent: P}")
             return None
+        if other in self.broken:
+            return None
         other_def = self.facts.get(other)
         if other_def is None:
             problem(where + ("fact",), f"未知事实 “{other}”{_suggest(other, list(self.facts))}",
-                    f"unknown fact '{other}'")
+                    f"unknown fact '{other}'{_suggest_en(other, list(self.facts))}")
             return None
         numeric = ("integer", "number")
         comparable = (definition.type in numeric and other_def.type in numeric) or (

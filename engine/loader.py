@@ -6,6 +6,7 @@ Layout:  rules/facts/*.yaml                   the fact vocabulary (and derived f
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections import defaultdict
 from pathlib import Path
@@ -15,9 +16,10 @@ from pydantic import ValidationError
 
 from . import durable_backend
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
-from .conditions import All, AnyOf, Compare, ConditionParser, Node
+from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
-from .schema import FactDef, VersionFile, VocabularyFile
+from .schema import (Category, Citation, CombinedRule, Criterion, DateMark, DerivedDef, DirectRule, FactDef, Gap,
+                     MethodSpec, VersionFile, VocabularyFile)
 from .vocabulary import DerivedFact, Vocabulary
 from .yaml_source import SourceDoc, read_file
 
@@ -51,14 +53,32 @@ _PYDANTIC_ZH = {
 }
 
 
+# A check across fields of one entry points at the field that is most likely wrong.
+_FIELD_OF_CHECK = {"date_status_mismatch": "date", "unit_not_numeric": "unit", "bounds_not_numeric": "minimum",
+                   "bounds_order": "minimum", "place_not_enum": "place", "enum_values": "values"}
+_FIELD_NAMES = sorted({name for model in (VocabularyFile, FactDef, DerivedDef, Citation, VersionFile, DateMark, MethodSpec,
+                                          DirectRule, CombinedRule, Category, Criterion, Gap)
+                       for name in model.model_fields})
+
+
 def _pydantic_problems(doc: SourceDoc, exc: ValidationError, prefix: tuple = ()) -> list[RuleProblem]:
     problems = []
-    for err in exc.errors():
+    errors = exc.errors()
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    for err in errors:
         path = prefix + tuple(part for part in err["loc"] if part not in ("function-after",))
         zh, en = _PYDANTIC_ZH.get(err["type"], ("格式不正确", err["msg"]))
         if err["type"] == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             zh, en = f"取值不允许，应为：{expected}", f"value not allowed; expected {expected}"
+        field = _FIELD_OF_CHECK.get(err["type"])
+        if field and path + (field,) in doc.lines:
+            path += (field,)
+        if err["type"] == "extra_forbidden" and isinstance(path[-1], str):
+            # a misspelt field: prefer the required field that is missing beside it
+            beside = [loc[-1] for loc in missing if loc[:-1] == tuple(err["loc"])[:-1]]
+            known = beside if difflib.get_close_matches(path[-1], beside, n=1) else _FIELD_NAMES
+            zh, en = zh + _suggest(path[-1], known), en + _suggest_en(path[-1], known)
         problems.append(doc.problem(path, zh, en))
     return problems
 
@@ -68,6 +88,12 @@ class _Loader:
         self.root = root
         self.problems: list[RuleProblem] = []
         self.docs: list[SourceDoc] = []
+        # facts and derived facts that are defined but wrongly (already reported): conditions
+        # that use them are skipped without a second, misleading "unknown fact" problem
+        self.broken: set[str] = set()
+        # False when a vocabulary file could not be read at all: which facts exist is then
+        # unknown, so conditions are not checked against the vocabulary
+        self.vocabulary_complete = True
 
     def problem(self, doc: SourceDoc, path: tuple, zh: str, en: str) -> None:
         self.problems.append(doc.problem(path, zh, en))
@@ -85,16 +111,19 @@ class _Loader:
         facts: dict[str, FactDef] = {}
         derived_raw: dict[str, tuple[SourceDoc, Any]] = {}
         seen: dict[str, str] = {}
+        places: list[tuple[str, SourceDoc]] = []
         for path in files:
             doc = self.read(path)
             if doc is None:
+                self.vocabulary_complete = False
                 continue
             try:
                 parsed = VocabularyFile.model_validate(doc.data)
+                sections = (("facts", parsed.facts), ("derived", parsed.derived))
             except ValidationError as exc:
                 self.problems += _pydantic_problems(doc, exc)
-                continue
-            for section, entries in (("facts", parsed.facts), ("derived", parsed.derived)):
+                sections = self._salvage(doc)
+            for section, entries in sections:
                 for name, definition in entries.items():
                     if name in seen:
                         self.problem(doc, (section, name), f"事实名 “{name}” 重复（已在 {seen[name]} 定义）",
@@ -103,23 +132,45 @@ class _Loader:
                     seen[name] = f"{doc.file}:{doc.line_of((section, name))}"
                     if section == "facts":
                         facts[name] = definition
+                        if definition.place:
+                            places.append((name, doc))
                     else:
                         derived_raw[name] = (doc, definition)
         if not facts:
-            self.problems.append(RuleProblem(str(self.root / "facts"), None, (), "没有找到事实词汇表",
-                                             "no fact vocabulary found"))
+            if self.vocabulary_complete and not self.broken:  # else the unreadable file says why
+                self.problems.append(RuleProblem(str(self.root / "facts"), None, (), "没有找到事实词汇表",
+                                                 "no fact vocabulary found"))
+            self.vocabulary_complete = False
             return None
-        places = [n for n, f in facts.items() if f.place]
-        if len(places) > 1:
-            self.problems.append(RuleProblem(str(self.root / "facts"), None, (),
-                                             f"只能有一个场所类型事实（place: true），现有 {places}",
-                                             f"only one fact may be the place fact (place: true); found {places}"))
+        for name, doc in places[1:]:
+            first, first_doc = places[0]
+            self.problem(doc, ("facts", name, "place"),
+                         f"只能有一个场所类型事实（place: true），“{first}” 已是（{first_doc.file}:"
+                         f"{first_doc.line_of(('facts', first, 'place'))}）",
+                         f"only one fact may be the place fact (place: true); '{first}' already is")
         if len(facts) > MAX_FACTS:
             self.problems.append(RuleProblem(str(self.root / "facts"), None, (),
                                              f"事实超过 {MAX_FACTS} 个，durable-rules 无法承载",
                                              f"more than {MAX_FACTS} facts: durable-rules cannot hold them"))
         derived = self._derived(facts, derived_raw)
         return Vocabulary(facts, derived)
+
+    def _salvage(self, doc: SourceDoc) -> tuple:
+        """The entries of a vocabulary file that failed validation which are valid on their own
+        (the file's problems are already reported); the names of the others go to `broken`."""
+        data = doc.data if isinstance(doc.data, dict) else {}
+        out = []
+        for section, model in (("facts", FactDef), ("derived", DerivedDef)):
+            entries = data.get(section) if isinstance(data.get(section), dict) else {}
+            good = {}
+            for name, raw in entries.items():
+                try:
+                    VocabularyFile.model_validate({section: {name: raw}})
+                    good[name] = model.model_validate(raw)
+                except ValidationError:
+                    self.broken.add(str(name))
+            out.append((section, good))
+        return tuple(out)
 
     def _derived(self, facts: dict[str, FactDef], raw: dict[str, tuple[SourceDoc, Any]]) -> dict[str, DerivedFact]:
         done: dict[str, DerivedFact | None] = {}
@@ -135,7 +186,7 @@ class _Loader:
                              f"derived facts refer to each other in a cycle: {cycle}")
                 return None
             visiting.append(name)
-            parser = ConditionParser(facts, resolve, list(raw))
+            parser = ConditionParser(facts, resolve, list(raw), frozenset(self.broken))
             node = parser.parse(definition.condition, ("derived", name, "condition"),
                                 lambda p, zh, en: self.problem(doc, p, zh, en))
             visiting.pop()
@@ -144,10 +195,12 @@ class _Loader:
 
         for name in raw:
             resolve(name)
+        self.broken.update(n for n, d in done.items() if d is None)
         return {n: d for n, d in done.items() if d is not None}
 
     # -- standards -----------------------------------------------------------------------
-    def version(self, path: Path, vocab: Vocabulary) -> Version | None:
+    def version(self, path: Path, vocab: Vocabulary | None) -> Version | None:
+        """One version file; without a (complete) vocabulary only its shape and dates are checked."""
         doc = self.read(path)
         if doc is None:
             return None
@@ -157,8 +210,11 @@ class _Loader:
             self.problems += _pydantic_problems(doc, exc)
             return None
         say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731
+        self._version_consistency(doc, meta)
+        if vocab is None:
+            return Version(path.parent.name, path.stem, doc.file, meta, (), ())
         parser = ConditionParser(vocab.facts, lambda n: vocab.derived[n].condition if n in vocab.derived else None,
-                                 list(vocab.derived))
+                                 list(vocab.derived), frozenset(self.broken))
         criteria = []
         for i, criterion in enumerate(meta.criteria):
             where = ("criteria", i)
@@ -175,7 +231,6 @@ class _Loader:
             node = parser.parse(rule.category.condition, where, say)
             if node is not None:
                 combined.append(CompiledCombined(rule, node, doc.line_of(("method", "combined", i))))
-        self._version_consistency(doc, meta)
         return Version(path.parent.name, path.stem, doc.file, meta, tuple(criteria), tuple(combined))
 
     def _scope(self, applies_to: list[str] | None, vocab: Vocabulary, where: tuple, say) -> Node | None | bool:
@@ -183,6 +238,8 @@ class _Loader:
         if applies_to is None:
             return None
         place = vocab.place_fact
+        if place is None and self.broken:
+            return False  # the place fact is defined wrongly, and that is reported where it is
         if place is None:
             say(where + ("applies_to",), "词汇表中没有场所类型事实（place: true），不能使用 applies_to",
                 "the vocabulary has no place fact (place: true), so applies_to cannot be used")
@@ -190,8 +247,8 @@ class _Loader:
         kinds = vocab.facts[place].values or {}
         bad = [k for k in applies_to if k not in kinds]
         for k in bad:
-            say(where + ("applies_to", applies_to.index(k)), f"未知场所类型 “{k}”（见 {place} 的取值）",
-                f"unknown place kind '{k}' (see the values of {place})")
+            say(where + ("applies_to", applies_to.index(k)), f"未知场所类型 “{k}”（见 {place} 的取值）{_suggest(k, list(kinds))}",
+                f"unknown place kind '{k}' (see the values of {place}){_suggest_en(k, list(kinds))}")
         if bad or not applies_to:
             if not applies_to:
                 say(where + ("applies_to",), "applies_to 不能为空列表", "applies_to must not be empty")
@@ -211,7 +268,7 @@ class _Loader:
                              "a version with encoded: false must not have criteria or method")
             return
         if meta.method is None:
-            self.problem(doc, ("method",), "已编码的版本须写明判定方法 method", "an encoded version needs a method")
+            self.problem(doc, ("encoded",), "已编码的版本须写明判定方法 method", "an encoded version needs a method")
             return
         methods = {c.id: c.method for c in meta.criteria}
         if any(m == "direct" for m in methods.values()) and meta.method.direct is None:
@@ -250,14 +307,17 @@ class _Loader:
         first: dict[str, tuple[str, int | None]] = {}
         docs = {d.file: d for d in self.docs}
         for version in versions:
-            entries = [(c.id, c.line) for c in version.criteria] + [(r.id, r.line) for r in version.combined]
-            for entry_id, line in entries:
+            doc = docs[version.file]
+            entries = [(c.id, ("criteria", _index_of(version.meta.criteria, c.spec), "id")) for c in version.criteria]
+            entries += [(r.id, ("method", "combined", _index_of(version.meta.method.combined, r.spec), "id"))
+                        for r in version.combined]
+            for entry_id, where in entries:
                 if entry_id in first:
                     f, ln = first[entry_id]
-                    self.problems.append(RuleProblem(version.file, line, (), f"编号 “{entry_id}” 重复（已在 {f}:{ln} 使用）",
-                                                     f"id '{entry_id}' is used twice (also at {f}:{ln})"))
+                    self.problem(doc, where, f"编号 “{entry_id}” 重复（已在 {f}:{ln} 使用）",
+                                 f"id '{entry_id}' is used twice (also at {f}:{ln})")
                 else:
-                    first[entry_id] = (version.file, line)
+                    first[entry_id] = (version.file, doc.line_of(where))
         by_standard: dict[str, list[Version]] = defaultdict(list)
         for version in versions:
             by_standard[version.standard].append(version)
@@ -270,11 +330,21 @@ class _Loader:
                                      f"in force on the same days as {a.file}: one version per standard per day")
         for version in versions:
             doc = docs[version.file]
-            for i, criterion in enumerate(version.criteria):
-                error = durable_backend.expressible(criterion.condition)
+            checks = [(("criteria", _index_of(version.meta.criteria, c.spec), "condition"), c.condition)
+                      for c in version.criteria]
+            checks += [(("method", "combined", _index_of(version.meta.method.combined, r.spec), "category", "condition"),
+                        r.category) for r in version.combined]
+            for where, condition in checks:
+                error = durable_backend.expressible(condition)
                 if error:
-                    self.problem(doc, ("criteria", i, "condition"), f"durable-rules 无法表达该条件：{error}",
-                                 f"durable-rules cannot express this condition: {error}")
+                    zh, _, en = error.partition(" / ")  # expressible words its own limits in both languages
+                    self.problem(doc, where, f"durable-rules 无法表达该条件：{zh}",
+                                 f"durable-rules cannot express this condition: {en or zh}")
+
+
+def _index_of(entries: list, spec: Any) -> int:
+    """Where a compiled entry's spec sits in its file (compiled lists skip entries that failed)."""
+    return next(j for j, entry in enumerate(entries) if entry is spec)
 
 
 def _overlap(a: Version, b: Version) -> bool:
@@ -308,10 +378,9 @@ def load(root: str | Path) -> Bundle:
         loader.problems.append(RuleProblem(str(path), None, (), "文件不在约定位置（facts/*.yaml 或 standards/<标准>/<版本>.yaml）",
                                            "file is not where rule files go (facts/*.yaml or standards/<standard>/<version>.yaml)"))
     vocab = loader.vocabulary(fact_files)
-    versions = []
-    if vocab is not None:
-        versions = [v for v in (loader.version(p, vocab) for p in version_files) if v is not None]
-        loader.cross_checks(versions)
+    usable = vocab if loader.vocabulary_complete else None
+    versions = [v for v in (loader.version(p, usable) for p in version_files) if v is not None]
+    loader.cross_checks(versions)
     if loader.problems:
         raise RuleError(loader.problems)
     return Bundle(str(root), vocab, tuple(versions), _digest(fact_files + version_files, root))

@@ -91,8 +91,12 @@ class Vocabulary:
             low = definition.minimum if definition.minimum is not None else -DEFAULT_LIMIT
             high = definition.maximum if definition.maximum is not None else DEFAULT_LIMIT
             if not low <= value <= high:
-                return FactProblem(name, f"“{definition.label}”应在 {low:g} 到 {high:g} 之间，实际为 {value}",
-                                   f"'{name}' must be between {low:g} and {high:g}; got {value}")
+                # str() of an integer of more than 4,300 digits raises ValueError: huge ones are not spelt out
+                zh, en = ((str(value), str(value)) if -10 ** 30 < value < 10 ** 30 else
+                          ("大于 10^30 的数", "a number above 10^30") if value > 0 else
+                          ("小于 -10^30 的数", "a number below -10^30"))
+                return FactProblem(name, f"“{definition.label}”应在 {low:g} 到 {high:g} 之间，实际为 {zh}",
+                                   f"'{name}' must be between {low:g} and {high:g}; got {en}")
         values[name] = value
         return None
 

@@ -43,14 +43,33 @@ class SourceDoc:
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases: they serve no purpose in rule files
-    and aliases are the way to an exponential 'billion laughs' expansion."""
+    and aliases are the way to an exponential 'billion laughs' expansion. It also stops
+    nesting at the depth limit while composing (PyYAML composes recursively, so a file of
+    '[[[[…' would otherwise end in RecursionError), and reports values that cannot be
+    built (2024-02-30, an integer of 5,000 digits) at their line instead of raising."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML signature
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _Refused(event.start_mark, "不允许使用 YAML 锚点或别名（& 与 *），请直接写出内容",
                            "YAML anchors and aliases (& and *) are not allowed; write the content out")
-        return super().compose_node(parent, index)
+        if self._depth > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node, deep=False):  # noqa: ANN001 - PyYAML signature
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            value, reason = str(node.value)[:40], str(exc).split(":")[0][:120]
+            raise _Refused(node.start_mark, f"值 “{value}” 无效（日期不存在或数字过长）：{reason}",
+                           f"invalid value '{value}': {reason}") from None
 
 
 class _Refused(Exception):
@@ -65,6 +84,9 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], depth: int) -> 
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(key_node.start_mark, "键只能是简单的文字（不能是列表、映射或合并键 <<）",
+                               "a key must be plain text (not a list, a mapping or the merge key <<)")
             key = key_node.value
             if key in seen:
                 raise _Refused(key_node.start_mark, f"键 “{key}” 重复（第一次出现在第 {seen[key]} 行）",
@@ -76,6 +98,18 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], depth: int) -> 
         for i, item in enumerate(node.value):
             lines[path + (i,)] = item.start_mark.line + 1
             _walk(item, path + (i,), lines, depth + 1)
+
+
+_SYNTAX_HINTS = (  # the commonest PyYAML complaints, explained (the original follows)
+    ("could not find expected ':'", "缺少冒号（键与值之间应为“键: 值”）— "),
+    ("found character '\\t'", "含有制表符 Tab（YAML 只能用空格缩进）— "),
+    ("mapping values are not allowed here", "此处不能出现“: ”（缩进不对，或文字中的“: ”需加引号）— "),
+    ("found unexpected end of stream", "文件意外结束（引号或括号未闭合？）— "),
+    ("expected <block end>", "缩进不一致 — "),
+    ("expected ',' or ']'", "方括号 [ ] 未闭合或缺少逗号 — "),
+    ("expected ',' or '}'", "花括号 { } 未闭合或缺少逗号 — "),
+    ("but found another document", "一个文件只能有一个 YAML 文档（不要用 ---）— "),
+)
 
 
 def parse_text(text: str, file: str) -> SourceDoc | RuleProblem:
@@ -96,9 +130,17 @@ def parse_text(text: str, file: str) -> SourceDoc | RuleProblem:
                            f"不支持的 YAML 标签或值（规则文件只能是纯数据）：{exc.problem}",
                            f"unsupported YAML tag or value (rule files are plain data only): {exc.problem}")
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        # The scanner notices an unfinished key or quoted text only lines later: its
+        # context mark (where that key or quote began) is where the mistake is.
+        mark = exc.context_mark if (exc.context or "").startswith("while scanning") and exc.context_mark \
+            else exc.problem_mark
+        hint = next((zh for start, zh in _SYNTAX_HINTS if (exc.problem or "").startswith(start)), "")
+        also_zh = also_en = ""
+        if exc.context_mark and mark and exc.context_mark.line != mark.line:
+            also_zh = f"（相关位置：第 {exc.context_mark.line + 1} 行）"
+            also_en = f" ({exc.context} at line {exc.context_mark.line + 1})"
         return RuleProblem(file, mark.line + 1 if mark else None, (),
-                           f"YAML 语法错误：{exc.problem}", f"YAML syntax error: {exc.problem}")
+                           f"YAML 语法错误：{hint}{exc.problem}{also_zh}", f"YAML syntax error: {exc.problem}{also_en}")
     except yaml.YAMLError as exc:
         return RuleProblem(file, None, (), f"YAML 无法解析：{exc}", f"YAML cannot be parsed: {exc}")
     finally:
