@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -108,8 +109,43 @@ def _cmd_standards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import tempfile
+
+    import uvicorn
+
+    from service.settings import Settings, SettingsError  # the CLI fronts the service too; the engine does not
+
+    # Settings reach the workers through the environment (uvicorn starts them as new processes);
+    # a state directory shared by this server's workers spreads an admin reload to all of them.
+    for name, value in (("HAZARD_RULES", args.rules), ("HAZARD_HOST", args.host), ("HAZARD_PORT", args.port),
+                        ("HAZARD_WORKERS", args.workers)):
+        if value is not None:
+            os.environ[name] = str(value)
+    state = os.environ.get("HAZARD_STATE_DIR") or tempfile.mkdtemp(prefix="hazard-")
+    os.environ["HAZARD_STATE_DIR"] = state
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise InputError(str(exc)) from None
+    load(settings.rules_dir)  # refuse to start on broken rules, with the lint errors
+    print(f"判定服务 / judgement service: http://{settings.host}:{settings.port}  (文档 docs: /docs, "
+          f"workers: {settings.workers}, rules: {settings.rules_dir})", flush=True)
+    uvicorn.run("service:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, log_level="warning")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is bad input: exit 1 like every other, not 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: 参数错误 / error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hazard", description="教育系统重大事故隐患判定 / major accident hazard judgement")
+    parser = _Parser(prog="hazard", description="教育系统重大事故隐患判定 / major accident hazard judgement")
     sub = parser.add_subparsers(dest="command", required=True)
 
     judge = sub.add_parser("judge", help="判定一个场所 / judge one facility")
@@ -132,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     standards.add_argument("--as-of", type=_date)
     standards.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     standards.set_defaults(run=_cmd_standards)
+
+    serve = sub.add_parser("serve", help="启动 HTTP 判定服务 / start the HTTP service")
+    serve.add_argument("--rules", type=Path, help="规则目录，默认 HAZARD_RULES 或随附规则 / rules directory")
+    serve.add_argument("--host", help="默认 HAZARD_HOST 或 127.0.0.1")
+    serve.add_argument("--port", type=int, help="默认 HAZARD_PORT 或 8000")
+    serve.add_argument("--workers", type=int, help="工作进程数，默认 HAZARD_WORKERS 或 1 / worker processes")
+    serve.set_defaults(run=_cmd_serve)
     return parser
 
 
@@ -153,8 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     except EngineFault as exc:
-        print(f"判定引擎故障 / engine fault: {exc}", file=sys.stderr)
+        print(f"无法完成 / cannot proceed: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `hazard facts | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

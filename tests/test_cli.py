@@ -300,14 +300,14 @@ def test_standards_tiny_before_and_after(capsys: pytest.CaptureFixture):
 def test_bad_as_of_is_a_usage_error(command: list[str], bad: str, capsys: pytest.CaptureFixture):
     with pytest.raises(SystemExit) as exited:
         main([*command, "--as-of", bad])
-    assert exited.value.code == 2  # argparse's usage error
+    assert exited.value.code == 1  # a usage mistake is bad input
     err = capsys.readouterr().err
     assert "日期应为 YYYY-MM-DD" in err and repr(bad) in err
 
 
 def test_bad_as_of_through_subprocess():
     run = hazard("standards", "--as-of", "2026-13-01")
-    assert run.returncode == 2
+    assert run.returncode == 1
     assert "日期应为 YYYY-MM-DD" in run.stderr and "Traceback" not in run.stderr
     assert run.stdout == ""
 
@@ -321,5 +321,5 @@ def test_lint_bundled_rules():
 def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture):
     with pytest.raises(SystemExit) as exited:
         main([])
-    assert exited.value.code == 2
+    assert exited.value.code == 1
     assert "usage" in capsys.readouterr().err
