@@ -13,6 +13,12 @@ Step vocabulary (quotes are part of the text; 而且/但是 continue the previou
   那么 判定结果为 "重大事故隐患"                  重大事故隐患 | 一般隐患 | 未发现隐患 | 无法判定
   那么 条款 "moe2024.fire.2" 触发
   那么 条款 "moe2024.fire.2" 未触发
+  那么 条款 "gb35181-2017.6.8" 触发但不计入重大事故隐患             a finding with counts_toward_major false
+  那么 条款 "gb35181-2017.6.8" 触发但因条款 "gb35181-2017.5.1.3.b" 不计入重大事故隐患   ... and blocked_by names it
+  那么 综合判定 "gb35181-2017.5.3.3.a" 构成重大事故隐患           Judgement.combined: major is true
+  那么 综合判定 "gb35181-2017.5.3.3.a" 不构成重大事故隐患         major false, or the rule took no part
+  那么 综合判定 "gb35181-2017.5.3.3.a" 无法确定是否构成重大事故隐患   major unknown for want of facts
+  那么 综合判定 "gb35181-2017.5.3.3.a" 计入 2 条要素              count of elements counted
   那么 缺少事实 "安全出口总净宽度"
   那么 不缺少任何事实
   那么 采用标准 "教发厅函〔2024〕20号"             in force on the day and encoded, so applied
@@ -136,6 +142,29 @@ def _criterion(hazard_case: hb.Case, criterion: str, word: str) -> None:
     judgement = hazard_case.result()
     hb.check_criterion_known(hazard_case.engine.bundle, criterion)
     hb.check_fired(judgement, criterion, fired=(word == "触发"))
+
+
+@then(parsers.re(r'条款 "(?P<criterion>[^"]+)" 触发但(?:因条款 "(?P<gate>[^"]+)" )?不计入重大事故隐患'))
+def _not_counted(hazard_case: hb.Case, criterion: str, gate: str | None) -> None:
+    judgement = hazard_case.result()
+    hb.check_criterion_known(hazard_case.engine.bundle, criterion)
+    if gate is not None:
+        hb.check_criterion_known(hazard_case.engine.bundle, gate)
+    hb.check_not_counted(judgement, criterion, gate)
+
+
+@then(parsers.re(r'综合判定 "(?P<rule>[^"]+)" (?P<word>构成|不构成|无法确定是否构成)重大事故隐患'))
+def _combined(hazard_case: hb.Case, rule: str, word: str) -> None:
+    judgement = hazard_case.result()
+    hb.check_combined_known(hazard_case.engine.bundle, rule)
+    hb.check_combined(judgement, rule, {"构成": True, "不构成": False, "无法确定是否构成": None}[word])
+
+
+@then(parsers.re(r'综合判定 "(?P<rule>[^"]+)" 计入 (?P<count>\d+) 条要素'))
+def _combined_count(hazard_case: hb.Case, rule: str, count: str) -> None:
+    judgement = hazard_case.result()
+    hb.check_combined_known(hazard_case.engine.bundle, rule)
+    hb.check_combined_count(judgement, rule, int(count))
 
 
 @then(parsers.re(r'缺少事实 "(?P<fact>[^"]+)"'))

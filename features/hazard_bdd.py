@@ -197,11 +197,29 @@ class Case:
 
 # --- what a judgement says, in words a reader of the scenario can check ------------------------
 
+MAJOR_WORDS = {True: "构成", False: "不构成", None: "无法确定是否构成"}
+
+
+def _finding_text(f) -> str:
+    if f.counts_toward_major is False:
+        by = "、".join(f.blocked_by)
+        return f"{f.criterion}（不计入{'，因 ' + by if by else ''}）"
+    if f.counts_toward_major is None and f.method in ("direct", "combined"):
+        return f"{f.criterion}（是否计入未定）"
+    return f.criterion
+
+
+def _combined_text(c) -> str:
+    return f"{c.rule} 计入 {c.count} 条（至少 {c.at_least} 条），{MAJOR_WORDS[c.major]}重大事故隐患"
+
+
 def summary(j: Judgement) -> str:
-    fired = "、".join(f.criterion for f in j.findings) or "无"
+    fired = "、".join(_finding_text(f) for f in j.findings) or "无"
+    combined = "；".join(_combined_text(c) for c in j.combined)
     missing = "、".join(f"“{m.label}”" for m in j.missing_facts) or "无"
     used = "、".join(f"{s.document_number}" + ("" if s.encoded else "（未编码）") for s in j.standards) or "无"
-    return f"（判定日期 {j.as_of}；触发的条款：{fired}；缺少的事实：{missing}；当日有效的标准：{used}）"
+    combined = f"；综合判定：{combined}" if combined else ""
+    return f"（判定日期 {j.as_of}；触发的条款：{fired}{combined}；缺少的事实：{missing}；当日有效的标准：{used}）"
 
 
 def check_result(j: Judgement, expected: str) -> None:
@@ -212,9 +230,62 @@ def check_result(j: Judgement, expected: str) -> None:
 
 def check_criterion_known(bundle: Bundle, criterion: str) -> None:
     if criterion not in bundle.criteria:
+        if criterion in combined_rule_ids(bundle):
+            fail(f"“{criterion}”是综合判定规则，不是条款；请写“综合判定 \"{criterion}\" 构成重大事故隐患”"
+                 f"或“…… 不构成重大事故隐患”。")
         close = difflib.get_close_matches(criterion, list(bundle.criteria), n=1)
         hint = f"是否想写“{close[0]}”？" if close else ""
         fail(f"规则库中没有编号为“{criterion}”的条款。{hint}")
+
+
+def combined_rule_ids(bundle: Bundle) -> list[str]:
+    """Ids of the combined rules (method.combined of every version), e.g. gb35181-2017.5.3.3.a."""
+    return [rule.id for version in bundle.versions for rule in version.combined]
+
+
+def check_combined_known(bundle: Bundle, rule: str) -> None:
+    known = combined_rule_ids(bundle)
+    if rule not in known:
+        if rule in bundle.criteria:
+            fail(f"“{rule}”是判定要素（条款），不是综合判定规则；条款请写“条款 \"{rule}\" 触发”。"
+                 f"综合判定规则有：{'、'.join(known) or '（没有）'}。")
+        close = difflib.get_close_matches(rule, known, n=1)
+        hint = f"是否想写“{close[0]}”？" if close else f"综合判定规则有：{'、'.join(known) or '（没有）'}。"
+        fail(f"规则库中没有编号为“{rule}”的综合判定规则。{hint}")
+
+
+def check_combined(j: Judgement, rule: str, major: bool | None) -> None:
+    """`major` True: the rule makes a major hazard; False: it does not (its place category does not
+    hold, too few elements count, or none counts at all); None: that cannot be decided for want of facts."""
+    outcomes = [c for c in j.combined if c.rule == rule]
+    got = outcomes[0].major if outcomes else False  # no outcome: category false or no element counts
+    assert got is major, (
+        f"综合判定 {rule} 应{MAJOR_WORDS[major]}重大事故隐患，实际{MAJOR_WORDS[got]}。{summary(j)}")
+
+
+def check_combined_count(j: Judgement, rule: str, count: int) -> None:
+    outcomes = [c for c in j.combined if c.rule == rule]
+    if not outcomes:  # the engine lists a rule only when its category may hold and an element may count
+        assert count == 0, (f"综合判定 {rule} 应计入 {count} 条要素，但该规则未参与判定"
+                            f"（场所不属于其类别，或没有任何要素成立）。{summary(j)}")
+        return
+    got = outcomes[0].count
+    assert got == count, f"综合判定 {rule} 应计入 {count} 条要素，实际计入 {got} 条。{summary(j)}"
+
+
+def check_not_counted(j: Judgement, criterion: str, by: str | None = None) -> None:
+    """The element holds (there is a finding) but does not count toward a major hazard:
+    a precondition (5.1.2) fails or an exemption (5.1.3) holds; `by` names that clause."""
+    found = [f for f in j.findings if f.criterion == criterion]
+    assert found, f"条款 {criterion} 应触发（但不计入重大事故隐患），实际未触发。{summary(j)}"
+    f = found[0]
+    assert f.counts_toward_major is False, (
+        f"条款 {criterion} 应不计入重大事故隐患，实际"
+        f"{'计入' if f.counts_toward_major else '是否计入未定'}。{summary(j)}")
+    if by is not None:
+        assert by in f.blocked_by, (
+            f"条款 {criterion} 应因条款 {by} 不计入重大事故隐患，实际排除它的条款："
+            f"{'、'.join(f.blocked_by) or '无'}。{summary(j)}")
 
 
 def check_fired(j: Judgement, criterion: str, fired: bool) -> None:

@@ -13,15 +13,46 @@ from engine import Engine, load
 # The day the MOE feature judges on: the MOE guide is encoded and in force, GB 35181-2017 is
 # superseded (2025-11-01) and GB 35181-2025 is not encoded.
 MAIN_DAY = dt.date(2026, 1, 15)
+# The day the GB 35181-2017 feature judges on: only GB 35181-2017 is in force and encoded.
+GB_DAY = dt.date(2020, 1, 1)
+# The last day of GB 35181-2017: it and the MOE guide both apply.
+BOTH_DAY = dt.date(2025, 10, 31)
+
+# Baselines complete for the MOE guide only. GB 35181-2017 judges buildings and places (7.3.3, for
+# one, needs the exits of every place other than those of 6.5), so the school as a unit and a
+# construction site carry no GB facts. Every other baseline must be complete on all three days.
+MOE_ONLY = {"合规学校", "合规校内施工现场"}
 
 
-@pytest.mark.parametrize("name", hb.baseline_names())
-def test_baseline_is_compliant_and_complete(name, hazard_engine, fact_words):
-    """Each baseline is a complete, compliant facility: 未发现隐患 and no missing fact."""
+def _baseline_days():
+    for name in hb.baseline_names():
+        yield pytest.param(name, MAIN_DAY, id=f"{name}-{MAIN_DAY}")
+        if name not in MOE_ONLY:
+            for day in (BOTH_DAY, GB_DAY):
+                yield pytest.param(name, day, id=f"{name}-{day}")
+
+
+@pytest.mark.parametrize(("name", "day"), list(_baseline_days()))
+def test_baseline_is_compliant_and_complete(name, day, hazard_engine, fact_words):
+    """Each baseline is a complete, compliant facility: 未发现隐患 and no missing fact, under every
+    encoded standard in force on the day (MOE guide; GB 35181-2017; both)."""
     facts = hb.load_baseline(fact_words, name)
-    judgement = hazard_engine.judge(facts, MAIN_DAY)
+    judgement = hazard_engine.judge(facts, day)
     assert judgement.label == "未发现隐患", f"基础事实集“{name}”应判定为未发现隐患。{hb.summary(judgement)}"
     assert not judgement.missing_facts, f"基础事实集“{name}”不完整。{hb.summary(judgement)}"
+
+
+def test_moe_only_baselines_exist():
+    assert MOE_ONLY <= set(hb.baseline_names()), f"MOE_ONLY 中的基础事实集不存在：{MOE_ONLY - set(hb.baseline_names())}"
+
+
+def test_main_days_apply_the_intended_standards(hazard_engine, fact_words):
+    """The days the features judge on apply what their descriptions say."""
+    facts = hb.load_baseline(fact_words, "合规食堂")
+    applied = {day: sorted(s.document_number for s in hazard_engine.judge(facts, day).standards if s.encoded)
+               for day in (MAIN_DAY, GB_DAY, BOTH_DAY)}
+    assert applied == {MAIN_DAY: ["教发厅函〔2024〕20号"], GB_DAY: ["GB 35181-2017"],
+                       BOTH_DAY: ["GB 35181-2017", "教发厅函〔2024〕20号"]}, applied
 
 
 def test_there_are_baselines():
@@ -79,6 +110,49 @@ def test_unknown_baseline_names_the_known_ones():
 def test_unknown_criterion_fails(hazard_engine):
     assert "没有编号为“moe2024.fire.11”的条款" in _failure(
         lambda: hb.check_criterion_known(hazard_engine.bundle, "moe2024.fire.11"))
+
+
+def test_combined_rule_ids(hazard_engine):
+    assert "gb35181-2017.5.3.3.a" in hb.combined_rule_ids(hazard_engine.bundle)
+
+
+def test_criterion_step_with_a_combined_rule_id_fails_in_chinese(hazard_engine):
+    message = _failure(lambda: hb.check_criterion_known(hazard_engine.bundle, "gb35181-2017.5.3.3.a"))
+    assert "是综合判定规则" in message and "综合判定 \"gb35181-2017.5.3.3.a\"" in message
+
+
+def test_combined_step_with_a_criterion_id_fails_in_chinese(hazard_engine):
+    assert "不是综合判定规则" in _failure(lambda: hb.check_combined_known(hazard_engine.bundle, "gb35181-2017.7.3.2"))
+    assert "是否想写“gb35181-2017.5.3.3.d”" in _failure(
+        lambda: hb.check_combined_known(hazard_engine.bundle, "gb35181-2017.5.3.3.e"))
+
+
+def test_combined_and_blocked_checks(hazard_engine, fact_words):
+    """综合判定 … 构成/不构成/计入 and 触发但不计入, on one facility judged with and without an exemption."""
+    facts = hb.load_baseline(fact_words, "合规教学楼")
+    facts.update(stair_enclosure_noncompliant=True, independent_stair_missing=True,
+                 evacuation_signs_lighting_missing=True)
+    major = hazard_engine.judge(facts, GB_DAY)
+    hb.check_combined(major, "gb35181-2017.5.3.3.a", True)
+    hb.check_combined(major, "gb35181-2017.5.3.3.c", False)
+    hb.check_combined(major, "gb35181-2017.5.3.3.b", False)  # not a hazmat place: takes no part
+    hb.check_combined_count(major, "gb35181-2017.5.3.3.a", 3)
+    with pytest.raises(AssertionError):
+        hb.check_combined(major, "gb35181-2017.5.3.3.a", False)
+    with pytest.raises(AssertionError):
+        hb.check_combined(major, "gb35181-2017.5.3.3.a", None)
+    with pytest.raises(AssertionError):
+        hb.check_combined_count(major, "gb35181-2017.5.3.3.b", 1)
+    with pytest.raises(AssertionError):
+        hb.check_not_counted(major, "gb35181-2017.7.3.2")  # counts
+    exempt = hazard_engine.judge({**facts, "place_out_of_use": True}, GB_DAY)
+    hb.check_not_counted(exempt, "gb35181-2017.7.3.2", "gb35181-2017.5.1.3.b")
+    with pytest.raises(AssertionError):
+        hb.check_not_counted(exempt, "gb35181-2017.7.3.2", "gb35181-2017.5.1.3.a")
+    with pytest.raises(AssertionError):
+        hb.check_not_counted(exempt, "gb35181-2017.7.1.1")  # does not hold at all
+    hb.check_combined(exempt, "gb35181-2017.5.3.3.a", False)
+    hb.check_combined_count(exempt, "gb35181-2017.5.3.3.a", 0)
 
 
 UNENCODED = """\

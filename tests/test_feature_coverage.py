@@ -3,6 +3,9 @@
 Every criterion of the bundled rules (engine.load("rules").criteria) must have
   - a scenario tagged @<id> containing the step  条款 "<id>" 触发, and
   - a scenario tagged @<id> containing the step  条款 "<id>" 未触发.
+Every combined rule (method.combined of each version: bundle.versions[i].combined[j].id) must have
+  - a scenario tagged @<id> containing the step  综合判定 "<id>" 构成重大事故隐患, and
+  - a scenario tagged @<id> containing the step  综合判定 "<id>" 不构成重大事故隐患.
 A scenario outline counts once its placeholders are filled from an example row, so an outline
 whose rows say 触发 and 未触发 covers both sides. The tag may sit on the scenario, on its
 例子 block, or on the 规则 (Rule) that contains it.
@@ -26,8 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "features"
 RULES = ROOT / "rules"
 STEP = re.compile(r'条款 "(?P<id>[^"]+)" (?P<word>触发|未触发)')
+COMBINED_STEP = re.compile(r'综合判定 "(?P<id>[^"]+)" (?P<word>构成|不构成)重大事故隐患')
 PLACEHOLDER = re.compile(r"<([^<>]+)>")
 SIDES = ("触发", "未触发")
+COMBINED_SIDES = ("构成", "不构成")
 
 
 @dataclass(frozen=True)
@@ -86,21 +91,25 @@ def _feature_files() -> list[Path]:
 
 
 ALL_SCENARIOS = [s for p in _feature_files() for s in _scenarios(p)]
-CRITERIA = sorted(load(str(RULES)).criteria)
+BUNDLE = load(str(RULES))
+CRITERIA = sorted(BUNDLE.criteria)
+COMBINED_RULES = sorted(rule.id for version in BUNDLE.versions for rule in version.combined)
 
 
-def coverage(scenarios: list[Scenario]) -> dict[str, dict[str, list[str]]]:
-    """criterion id -> side (触发/未触发) -> where it is covered (file:line)."""
-    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: {side: [] for side in SIDES})
+def coverage(scenarios: list[Scenario], step: re.Pattern = STEP,
+             sides: tuple[str, ...] = SIDES) -> dict[str, dict[str, list[str]]]:
+    """id -> side (触发/未触发, or 构成/不构成 for combined rules) -> where it is covered (file:line)."""
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: {side: [] for side in sides})
     for s in scenarios:
-        for step in s.steps:
-            m = STEP.fullmatch(step)
+        for text in s.steps:
+            m = step.fullmatch(text)
             if m and m["id"] in s.tags:
                 found[m["id"]][m["word"]].append(f"{s.file}:{s.line}")
     return found
 
 
 COVERAGE = coverage(ALL_SCENARIOS)
+COMBINED_COVERAGE = coverage(ALL_SCENARIOS, COMBINED_STEP, COMBINED_SIDES)
 
 
 def test_feature_files_exist():
@@ -117,9 +126,26 @@ def test_criterion_has_fired_and_not_fired_scenarios(criterion):
         + f"（criterion {criterion} lacks a tagged scenario where it {' and one where it '.join(lacking)}）")
 
 
+@pytest.mark.parametrize("rule", COMBINED_RULES)
+def test_combined_rule_has_major_and_not_major_scenarios(rule):
+    sides = COMBINED_COVERAGE.get(rule, {side: [] for side in COMBINED_SIDES})
+    lacking = [side for side in COMBINED_SIDES if not sides[side]]
+    english = {"构成": "makes a major hazard", "不构成": "does not"}
+    assert not lacking, (
+        f"综合判定规则 {rule} 缺少场景：" + "；".join(
+            f"需要一个带标签 @{rule} 且含步骤 综合判定 \"{rule}\" {side}重大事故隐患 的场景" for side in lacking)
+        + f"（combined rule {rule} lacks a tagged scenario where it "
+        + " and one where it ".join(english[side] for side in lacking) + "）")
+
+
+def test_there_are_combined_rules_to_cover():
+    """The gate above must not pass vacuously because combined rules went missing from the bundle."""
+    assert COMBINED_RULES, "规则库中没有任何综合判定规则（method.combined）"
+
+
 def test_criterion_tags_name_criteria_of_the_bundle():
-    """A tag with a dot names a criterion; a typo there would silently cover nothing."""
-    known = set(CRITERIA)
+    """A tag with a dot names a criterion or a combined rule; a typo there would silently cover nothing."""
+    known = set(CRITERIA) | set(COMBINED_RULES)
     bad = sorted({(s.file, tag) for s in ALL_SCENARIOS for tag in s.tags if "." in tag and tag not in known})
     assert not bad, "标签中的条款编号在规则库中不存在：" + "、".join(f"{f} @{t}" for f, t in bad)
 
