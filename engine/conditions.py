@@ -366,10 +366,12 @@ def constant_value(definition: FactDef, value: Any) -> Any:
     if kind in ("integer", "number"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError("应为数值", "expected a number")
-        if kind == "integer" and not isinstance(value, int):
-            raise ValueError("应为整数", "expected an integer")
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("不能是 NaN 或无穷大", "must not be NaN or infinite")
+        if kind == "integer" and isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError("应为整数", "expected an integer")
+            return int(value)  # 4.0 is an integer in JSON (and JSON Schema); many clients cannot send 4
         return value
     if kind == "enum":
         if isinstance(value, str) and value in (definition.values or {}):

@@ -78,7 +78,7 @@ class Readiness(BaseModel):
     last_reload: ReloadInfo
 
 
-PROBLEM = {"model": Problem, "content": {problems.MEDIA_TYPE: {}}}
+PROBLEM = {"description": "RFC 9457 problem details"}  # content set by problems.install
 
 
 class _ReloadSignal:
@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
                               "错误以 RFC 9457 problem+json 返回。")
     app.state.rules = rules
-    problems.install(app)
+    problems.install(app, facts_schema=lambda: catalogue.facts_schema(rules.bundle.vocabulary))
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, stream_limit=settings.max_stream_bytes,
                        stream_path="/v1/judgements/stream")
 
@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return engine.judge(facts, as_of or today_in_china())
 
     @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
-              responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+              responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     def post_judgement(body: JudgementRequest, response: Response) -> Judgement:
         """判定一个场所 / judge one facility."""
         judgement = judge(body.facts, body.as_of)
@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 errors=problems.fact_problems(exc, "items", index)))
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
-              responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+              responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     def post_batch(body: BatchRequest, response: Response) -> Any:
         """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
         每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。"""
@@ -177,8 +177,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements/stream", tags=["judgements"], response_class=StreamingResponse,
               responses={200: {"content": {NDJSON: {}}, "description": "每行一个 BatchResult / one BatchResult per line"},
-                         413: PROBLEM},
-              openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}})
+                         413: PROBLEM, 422: PROBLEM},
+              openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
+                                             "content": {NDJSON: {"schema": {"type": "array", "items": {
+                                                 "$ref": "#/components/schemas/BatchItem"}}}}}})
     async def post_stream(request: Request) -> StreamingResponse:
         """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。"""
         body = await request.body()
@@ -204,13 +206,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return result.model_dump_json().encode() + b"\n"
 
     @app.get("/v1/standards", response_model=list[catalogue.StandardView], tags=["rules"])
-    def get_standards(as_of: Annotated[dt.date | None, Query()] = None) -> Any:
+    def get_standards(as_of: Annotated[IsoDate | None, Query()] = None) -> Any:
         """各标准及其版本、日期与在该日的状态 / standards, versions, dates and state on a date."""
         return catalogue.standards(rules.bundle, as_of or today_in_china())
 
     @app.get("/v1/standards/{standard_id}", response_model=catalogue.StandardView, tags=["rules"],
              responses={404: PROBLEM})
-    def get_standard(standard_id: str, as_of: Annotated[dt.date | None, Query()] = None) -> Any:
+    def get_standard(standard_id: str, as_of: Annotated[IsoDate | None, Query()] = None) -> Any:
         for standard in catalogue.standards(rules.bundle, as_of or today_in_china()):
             if standard.id == standard_id:
                 return standard
@@ -251,6 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def post_reload(response: Response) -> Any:
         """重新加载规则：全部加载、校验、编译成功后才原子切换；有错则拒绝，旧规则继续服务。"""
         result = rules.reload()
+        app.openapi_schema = None  # the fact vocabulary in it may have changed
         info = _reload_info(rules)
         if not result.ok:
             return problem_response(422, "规则文件有误，未切换 / rule files rejected, previous rules still serving",

@@ -163,7 +163,6 @@ def test_sound_facility_is_judged(judge: engine.Engine):
     ("floor_level", "5", "应为数值"),
     ("floor_level", True, "应为数值"),
     ("floor_level", False, "应为数值"),
-    ("floor_level", 4.0, "应为整数"),
     ("floor_level", 4.5, "应为整数"),
     ("floor_level", [4], "应为数值"),
     ("exit_width", "1.0", "应为数值"),
