@@ -63,6 +63,8 @@ class Finding(BaseModel):
     facts: list[FactShown]
     counts_toward_major: bool | None
     blocked_by: list[str] = []
+    deferred_to: list[str] = []  # standards whose judgement applies instead (precedence clause)
+    hazards: list[str] = []
     note: str | None = None
 
 
@@ -127,7 +129,8 @@ class _Assessment:
     """One version's method applied to the condition statuses."""
 
     def __init__(self, bundle: Bundle, version: Version, status: dict[str, Kleene], values: Values,
-                 submitted: dict[str, Any]):
+                 submitted: dict[str, Any], governing: dict[str, set[str]]):
+        """governing: hazard kind -> document numbers of the in-force encoded versions covering it."""
         self.bundle, self.version, self.status, self.values, self.submitted = bundle, version, status, values, submitted
         self.findings: list[Finding] = []
         self.combined: list[CombinedOutcome] = []
@@ -140,7 +143,8 @@ class _Assessment:
             preconditions = [status[g.id] for g in governing if g.spec.method == "precondition"]
             exemptions = [status[g.id] for g in governing if g.spec.method == "exemption"]
             gate = k_and(*preconditions, k_not(k_or(*exemptions)))
-            self.counts[element.id] = k_and(status[element.id], gate)
+            deferred = self._deferred_to(element, governing)
+            self.counts[element.id] = False if deferred else k_and(status[element.id], gate)
             element_status = status[element.id]
             if element_status is None:
                 self._need(element)
@@ -150,13 +154,22 @@ class _Assessment:
                         self._need(g)
             if element_status:
                 blockers = [g for g in governing if status[g.id] is (g.spec.method == "exemption")]
-                self.findings.append(self._finding(element, self.counts[element.id], blockers))
+                self.findings.append(self._finding(element, self.counts[element.id], blockers, deferred))
                 self.findings += [self._finding(g, None, []) for g in blockers
                                   if g.id not in {f.criterion for f in self.findings}]
         direct = k_or(*(self.counts[e.id] for e in elements if e.spec.method == "direct"))
         combined = k_or(*(self._combined(rule) for rule in version.combined))
         self.major = k_or(direct, combined)
         self.present = k_or(*(status[e.id] for e in elements))
+
+    def _deferred_to(self, element, governing: dict[str, set[str]]) -> list[str]:
+        """Other standards whose judgement applies instead, by this version's precedence clause."""
+        precedence = self.version.meta.precedence
+        if precedence is None:
+            return []
+        own = self.version.meta.document_number
+        kinds = set(element.spec.hazards) & set(precedence.yields_on)
+        return sorted({doc for kind in kinds for doc in governing.get(kind, ()) if doc != own})
 
     def _need(self, entry) -> None:
         node = self.version_node(entry.id)
@@ -172,13 +185,14 @@ class _Assessment:
         return [FactShown(name=n, label=vocab.label(n), value=self.submitted[n], display=vocab.show(n, self.values[n]),
                           unit=vocab.facts[n].unit) for n in names]
 
-    def _finding(self, entry, counts: Kleene, blockers: list) -> Finding:
+    def _finding(self, entry, counts: Kleene, blockers: list, deferred: list[str] = ()) -> Finding:
         spec = entry.spec
         holds = self.status[entry.id] is True
         return Finding(criterion=spec.id, method=spec.method,
                        citation=_citation(self.version, spec.clause, spec.text, spec.text_status, spec.source),
                        facts=self._facts(entry.condition, holds), counts_toward_major=counts,
-                       blocked_by=[b.id for b in blockers], note=spec.note)
+                       blocked_by=[b.id for b in blockers], deferred_to=list(deferred), hazards=spec.hazards,
+                       note=spec.note)
 
     def _combined(self, rule) -> Kleene:
         spec = rule.spec
@@ -218,7 +232,13 @@ def _date_notes(version: Version) -> list[str]:
 def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitted: dict[str, Any],
            as_of: dt.date, evaluator: str, engine_version: str) -> Judgement:
     versions = bundle.versions_on(as_of)
-    assessments = [_Assessment(bundle, v, statuses, values, submitted) for v in versions if v.meta.encoded]
+    governing: dict[str, set[str]] = {}
+    for v in versions:
+        for c in v.criteria:
+            if c.spec.method in ("direct", "combined"):
+                for kind in c.spec.hazards:
+                    governing.setdefault(kind, set()).add(v.meta.document_number)
+    assessments = [_Assessment(bundle, v, statuses, values, submitted, governing) for v in versions if v.meta.encoded]
     major = k_or(*(a.major for a in assessments))
     present = k_or(*(a.present for a in assessments))
     if not assessments:

@@ -112,6 +112,7 @@ class _Loader:
         derived_raw: dict[str, tuple[SourceDoc, Any]] = {}
         seen: dict[str, str] = {}
         places: list[tuple[str, SourceDoc]] = []
+        hazards: dict[str, str] = {}
         for path in files:
             doc = self.read(path)
             if doc is None:
@@ -120,6 +121,10 @@ class _Loader:
             try:
                 parsed = VocabularyFile.model_validate(doc.data)
                 sections = (("facts", parsed.facts), ("derived", parsed.derived))
+                for name, label in parsed.hazards.items():
+                    if name in hazards:
+                        self.problem(doc, ("hazards", name), f"隐患类型 “{name}” 重复定义", f"hazard kind '{name}' is defined twice")
+                    hazards[name] = label
             except ValidationError as exc:
                 self.problems += _pydantic_problems(doc, exc)
                 sections = self._salvage(doc)
@@ -153,7 +158,7 @@ class _Loader:
                                              f"事实超过 {MAX_FACTS} 个，durable-rules 无法承载",
                                              f"more than {MAX_FACTS} facts: durable-rules cannot hold them"))
         derived = self._derived(facts, derived_raw)
-        return Vocabulary(facts, derived)
+        return Vocabulary(facts, derived, hazards)
 
     def _salvage(self, doc: SourceDoc) -> tuple:
         """The entries of a vocabulary file that failed validation which are valid on their own
@@ -215,6 +220,7 @@ class _Loader:
             return Version(path.parent.name, path.stem, doc.file, meta, (), ())
         parser = ConditionParser(vocab.facts, lambda n: vocab.derived[n].condition if n in vocab.derived else None,
                                  list(vocab.derived), frozenset(self.broken))
+        self._hazard_kinds(meta, vocab, say)
         criteria = []
         for i, criterion in enumerate(meta.criteria):
             where = ("criteria", i)
@@ -232,6 +238,16 @@ class _Loader:
             if node is not None:
                 combined.append(CompiledCombined(rule, node, doc.line_of(("method", "combined", i))))
         return Version(path.parent.name, path.stem, doc.file, meta, tuple(criteria), tuple(combined))
+
+    @staticmethod
+    def _hazard_kinds(meta: VersionFile, vocab: Vocabulary, say) -> None:
+        named = [(("criteria", i, "hazards", j), h) for i, c in enumerate(meta.criteria) for j, h in enumerate(c.hazards)]
+        if meta.precedence:
+            named += [(("precedence", "yields_on", j), h) for j, h in enumerate(meta.precedence.yields_on)]
+        for where, hazard in named:
+            if hazard not in vocab.hazards:
+                say(where, f"未知隐患类型 “{hazard}”{_suggest(hazard, list(vocab.hazards))}（见词汇表 hazards）",
+                    f"unknown hazard kind '{hazard}' (see hazards in the vocabulary)")
 
     def _scope(self, applies_to: list[str] | None, vocab: Vocabulary, where: tuple, say) -> Node | None | bool:
         """applies_to as a condition on the place fact (None: everywhere; False: invalid)."""

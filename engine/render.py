@@ -27,7 +27,8 @@ def judgement_text(j: Judgement) -> str:
                 lines.append("    依据事实：" + "；".join(f"{x.label} = {x.display}" for x in f.facts))
             if f.method in ("direct", "combined"):
                 lines.append(f"    计入重大事故隐患判定：{KLEENE_WORDS[f.counts_toward_major]}"
-                             + (f"（被 {', '.join(f.blocked_by)} 排除）" if f.blocked_by else ""))
+                             + (f"（被 {', '.join(f.blocked_by)} 排除）" if f.blocked_by else "")
+                             + (f"（按适用规定，由 {'、'.join(f.deferred_to)} 判定）" if f.deferred_to else ""))
             if f.note:
                 lines.append(f"    说明：{f.note}")
         lines.append("")

@@ -94,6 +94,7 @@ class DerivedDef(_Strict):
 class VocabularyFile(_Strict):
     facts: dict[Identifier, FactDef] = {}
     derived: dict[Identifier, DerivedDef] = {}
+    hazards: dict[Identifier, Text] = {}  # kinds of hazard a criterion can be about (火灾、燃气……)
 
 
 # direct: any one present => major; combined: counted against a threshold by place category;
@@ -110,6 +111,7 @@ class Criterion(_Strict):
     source: Text
     method: Method
     applies_to: list[Identifier] | None = None
+    hazards: list[Identifier] = []
     condition: dict[str, Any]
     governs: list[Identifier] | None = None
     note: Text | None = None
@@ -152,6 +154,17 @@ class Gap(_Strict):
     reason: Text
 
 
+class Precedence(_Strict):
+    """Where another standard governs a kind of hazard, its judgement applies instead
+    (e.g. 工贸企业重大事故隐患判定标准 第二条 for fire, gas and special equipment)."""
+
+    clause: Annotated[str, Field(min_length=1, max_length=60)]
+    text: Text
+    text_status: TextStatus
+    source: Text
+    yields_on: list[Identifier] = Field(min_length=1)
+
+
 class VersionFile(_Strict):
     document_number: Text
     title: Text
@@ -164,6 +177,7 @@ class VersionFile(_Strict):
     encoded: bool
     changes: list[Text] = []
     method: MethodSpec | None = None
+    precedence: Precedence | None = None
     criteria: list[Criterion] = []
     gaps: list[Gap] = []
     note: Text | None = None

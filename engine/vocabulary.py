@@ -33,6 +33,7 @@ class DerivedFact:
 class Vocabulary:
     facts: dict[str, FactDef]
     derived: dict[str, DerivedFact]
+    hazards: dict[str, str]  # hazard kind -> Chinese label
 
     @property
     def place_fact(self) -> str | None:
