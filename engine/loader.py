@@ -344,6 +344,7 @@ class _Loader:
                         doc = docs[b.file]
                         self.problem(doc, ("effective",), f"与 {a.file} 的有效期重叠：同一标准同一天只能有一个版本有效",
                                      f"in force on the same days as {a.file}: one version per standard per day")
+        self._previous_links(versions, docs)
         for version in versions:
             doc = docs[version.file]
             checks = [(("criteria", _index_of(version.meta.criteria, c.spec), "condition"), c.condition)
@@ -356,6 +357,22 @@ class _Loader:
                     zh, _, en = error.partition(" / ")  # expressible words its own limits in both languages
                     self.problem(doc, where, f"durable-rules 无法表达该条件：{zh}",
                                  f"durable-rules cannot express this condition: {en or zh}")
+
+
+    def _previous_links(self, versions: list[Version], docs: dict[str, SourceDoc]) -> None:
+        """`previous` names entries of another version of the same standard."""
+        owner = {entry.id: v for v in versions for entry in (*v.criteria, *v.combined)}
+        for version in versions:
+            entries = [(("criteria", i), c) for i, c in enumerate(version.meta.criteria)]
+            entries += [(("method", "combined", i), r) for i, r in enumerate(version.meta.method.combined
+                                                                              if version.meta.method else [])]
+            for where, spec in entries:
+                for j, ref in enumerate(spec.previous):
+                    other = owner.get(ref)
+                    if other is None or other.standard != version.standard or other is version:
+                        self.problem(docs[version.file], where + ("previous", j),
+                                     f"“{ref}” 不是本标准其他版本中的条款",
+                                     f"'{ref}' is not an entry of another version of this standard")
 
 
 def _index_of(entries: list, spec: Any) -> int:

@@ -114,6 +114,7 @@ class Criterion(_Strict):
     hazards: list[Identifier] = []
     condition: dict[str, Any]
     governs: list[Identifier] | None = None
+    previous: list[Identifier] = []  # the entries of the preceding version this one corresponds to
     note: Text | None = None
 
 
@@ -133,6 +134,7 @@ class CombinedRule(_Strict):
     elements_status: TextStatus
     at_least: int = Field(ge=1, le=1000)
     threshold_status: TextStatus
+    previous: list[Identifier] = []
     note: Text | None = None
 
 
