@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .conditions import Node
-from .schema import CombinedRule, Criterion, DateMark, VersionFile
+from .schema import CombinedRule, Criterion, DateMark, ListFile, VersionFile
 from .vocabulary import Vocabulary
 
 
@@ -71,6 +71,7 @@ class Bundle:
     vocabulary: Vocabulary
     versions: tuple[Version, ...]
     digest: str
+    lists: dict[str, ListFile]  # list id (file stem) -> declared list
 
     def versions_on(self, day: dt.date) -> list[Version]:
         return [v for v in self.versions if v.in_force(day)]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import render
+from . import list_render, listing, render
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
 from .loader import load
@@ -109,6 +109,58 @@ def _cmd_standards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_list(args: argparse.Namespace) -> int:
+    bundle = load(args.rules)
+    list_id = args.list or next(iter(bundle.lists), None)
+    if list_id not in bundle.lists:
+        raise InputError(f"没有清单 “{list_id}”（已有：{', '.join(bundle.lists) or '无'}）/ no such list")
+    document = listing.list_in_force(bundle, list_id, args.as_of or today_in_china())
+    if args.format == "xlsx":
+        if args.output is None:
+            raise InputError("xlsx 需要用 -o 指定输出文件 / xlsx needs -o FILE")
+        args.output.write_bytes(list_render.spreadsheet(document))
+        print(f"已写入 / written: {args.output}")
+        return 0
+    text = {"md": list_render.markdown, "html": list_render.page,
+            "json": lambda d: d.model_dump_json(indent=2)}[args.format](document)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"已写入 / written: {args.output}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    bundle = load(args.rules)
+    dates = [_maybe_date(x) for x in (args.old, args.new)]
+    if all(dates):
+        list_id = args.list or next(iter(bundle.lists), None)
+        if list_id not in bundle.lists:
+            raise InputError(f"没有清单 “{list_id}” / no such list")
+        print(list_render.list_diff_text(listing.diff_dates(bundle, list_id, *dates)), end="")
+        return 0
+    try:
+        (standard, old), (new_standard, new) = (x.split("@", 1) for x in (args.old, args.new))
+    except ValueError:
+        raise InputError("比较两个版本写 标准@版本 标准@版本（如 gb35181@2006 gb35181@2017），"
+                         "比较清单写两个日期 / give STANDARD@VERSION twice, or two dates") from None
+    if standard != new_standard:
+        raise InputError("只能比较同一标准的两个版本 / both versions must be of one standard")
+    try:
+        print(list_render.version_diff_text(listing.diff_versions(bundle, standard, old, new)), end="")
+    except KeyError as exc:
+        raise InputError(str(exc.args[0])) from None
+    return 0
+
+
+def _maybe_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -168,6 +220,21 @@ def build_parser() -> argparse.ArgumentParser:
     standards.add_argument("--as-of", type=_date)
     standards.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     standards.set_defaults(run=_cmd_standards)
+
+    listing_cmd = sub.add_parser("list", help="判定日有效的清单 / the list in force on a date")
+    listing_cmd.add_argument("--as-of", type=_date)
+    listing_cmd.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md")
+    listing_cmd.add_argument("-o", "--output", type=Path, help="输出文件 / output file")
+    listing_cmd.add_argument("--list", help="清单编号（rules/lists/ 下的文件名）/ list id")
+    listing_cmd.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    listing_cmd.set_defaults(run=_cmd_list)
+
+    diff = sub.add_parser("diff", help="比较标准两个版本，或清单两个日期 / compare two versions or two dates")
+    diff.add_argument("old", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
+    diff.add_argument("new", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
+    diff.add_argument("--list", help="清单编号 / list id (for dates)")
+    diff.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    diff.set_defaults(run=_cmd_diff)
 
     serve = sub.add_parser("serve", help="启动 HTTP 判定服务 / start the HTTP service")
     serve.add_argument("--rules", type=Path, help="规则目录，默认 HAZARD_RULES 或随附规则 / rules directory")

@@ -18,7 +18,7 @@ from . import durable_backend
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
-from .schema import (Category, Citation, CombinedRule, Criterion, DateMark, DerivedDef, DirectRule, FactDef, Gap,
+from .schema import (Category, ListFile, Citation, CombinedRule, Criterion, DateMark, DerivedDef, DirectRule, FactDef, Gap,
                      MethodSpec, VersionFile, VocabularyFile)
 from .vocabulary import DerivedFact, Vocabulary
 from .yaml_source import SourceDoc, read_file
@@ -359,6 +359,18 @@ class _Loader:
                                  f"durable-rules cannot express this condition: {en or zh}")
 
 
+    def list_file(self, path: Path, vocab: Vocabulary | None, versions: list[Version]) -> ListFile | None:
+        doc = self.read(path)
+        if doc is None:
+            return None
+        try:
+            parsed = ListFile.model_validate(doc.data)
+        except ValidationError as exc:
+            self.problems += _pydantic_problems(doc, exc)
+            return None
+        _list_checks(self, doc, parsed, vocab, versions)
+        return parsed
+
     def _previous_links(self, versions: list[Version], docs: dict[str, SourceDoc]) -> None:
         """`previous` names entries of another version of the same standard."""
         owner = {entry.id: v for v in versions for entry in (*v.criteria, *v.combined)}
@@ -373,6 +385,38 @@ class _Loader:
                         self.problem(docs[version.file], where + ("previous", j),
                                      f"“{ref}” 不是本标准其他版本中的条款",
                                      f"'{ref}' is not an entry of another version of this standard")
+
+
+def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocabulary | None,
+                 versions: list[Version]) -> None:
+    standards = {v.standard for v in versions}
+    entry_ids = {e.id for v in versions for e in (*v.criteria, *v.combined)}
+    places = (vocab.facts[vocab.place_fact].values or {}) if vocab and vocab.place_fact else {}
+    seen: set[str] = set()
+    for i, area in enumerate(parsed.areas):
+        where = ("areas", i)
+        if area.id in seen:
+            loader.problem(doc, where + ("id",), f"领域编号 “{area.id}” 重复", f"area id '{area.id}' is used twice")
+        seen.add(area.id)
+        if not area.include and not area.not_encoded:
+            loader.problem(doc, where, "领域既无 include 也无 not_encoded 说明：空缺必须写明原因",
+                           "an area with no include must say why in not_encoded")
+        for j, place in enumerate(area.places):
+            if vocab and place not in places:
+                loader.problem(doc, where + ("places", j), f"未知场所类型 “{place}”{_suggest(place, list(places))}",
+                               f"unknown place kind '{place}'")
+        for j, selection in enumerate(area.include):
+            at = where + ("include", j)
+            if selection.standard not in standards:
+                loader.problem(doc, at + ("standard",), f"未知标准 “{selection.standard}”{_suggest(selection.standard, sorted(standards))}",
+                               f"unknown standard '{selection.standard}'")
+            for k, hazard in enumerate(selection.hazards or []):
+                if vocab and hazard not in vocab.hazards:
+                    loader.problem(doc, at + ("hazards", k), f"未知隐患类型 “{hazard}”", f"unknown hazard kind '{hazard}'")
+            for k, ref in enumerate(selection.criteria or []):
+                if ref not in entry_ids:
+                    loader.problem(doc, at + ("criteria", k), f"未知条款 “{ref}”{_suggest(ref, sorted(entry_ids))}",
+                                   f"unknown criterion '{ref}'")
 
 
 def _index_of(entries: list, spec: Any) -> int:
@@ -406,17 +450,20 @@ def load(root: str | Path) -> Bundle:
     loader = _Loader(root)
     fact_files = sorted((root / "facts").glob("*.yaml"))
     version_files = sorted((root / "standards").glob("*/*.yaml"))
-    stray = sorted(set(root.rglob("*.y*ml")) - set(fact_files) - set(version_files))
+    list_files = sorted((root / "lists").glob("*.yaml"))
+    stray = sorted(set(root.rglob("*.y*ml")) - set(fact_files) - set(version_files) - set(list_files))
     for path in stray:
-        loader.problems.append(RuleProblem(str(path), None, (), "文件不在约定位置（facts/*.yaml 或 standards/<标准>/<版本>.yaml）",
-                                           "file is not where rule files go (facts/*.yaml or standards/<standard>/<version>.yaml)"))
+        loader.problems.append(RuleProblem(
+            str(path), None, (), "文件不在约定位置（facts/*.yaml、standards/<标准>/<版本>.yaml 或 lists/*.yaml）",
+            "file is not where rule files go (facts/*.yaml, standards/<standard>/<version>.yaml or lists/*.yaml)"))
     vocab = loader.vocabulary(fact_files)
     usable = vocab if loader.vocabulary_complete else None
     versions = [v for v in (loader.version(p, usable) for p in version_files) if v is not None]
     loader.cross_checks(versions)
+    lists = {p.stem: parsed for p in list_files if (parsed := loader.list_file(p, vocab, versions)) is not None}
     if loader.problems:
         raise RuleError(loader.problems)
-    return Bundle(str(root), vocab, tuple(versions), _digest(fact_files + version_files, root))
+    return Bundle(str(root), vocab, tuple(versions), _digest(fact_files + version_files + list_files, root), lists)
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

@@ -184,3 +184,33 @@ class VersionFile(_Strict):
     gaps: list[Gap] = []
     note: Text | None = None
 
+
+
+class ListSelection(_Strict):
+    """Criteria of one standard that belong to an area: all of them, or those about some kinds
+    of hazard, or named ones (ids of any version)."""
+
+    standard: Identifier
+    hazards: list[Identifier] | None = None
+    criteria: list[Identifier] | None = None
+    note: Text | None = None
+
+
+class ListArea(_Strict):
+    id: Identifier
+    name: Text
+    basis: Text                      # where the area comes from (e.g. the guide's structure), with its mark
+    basis_status: TextStatus
+    places: list[Identifier] = []    # the facility kinds the area covers
+    include: list[ListSelection] = []
+    not_encoded: Text | None = None  # why part or all of the area has no encoded criteria
+
+
+class ListFile(_Strict):
+    """A sector's (or a province's) list of criteria drawn from several standards."""
+
+    title: Text
+    issuer: Text
+    basis: Text
+    description: Text
+    areas: list[ListArea] = Field(min_length=1)

@@ -9,14 +9,14 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue
+from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
 from engine.cli import today_in_china
 from engine.registry import ActiveRules
 
@@ -224,6 +224,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """一条判定标准：原文、文本状态、判定方法、条件说明 / one criterion."""
         view = catalogue.criterion(rules.bundle, criterion_id)
         return view or problem_response(404, "没有该条款 / no such criterion", criterion_id)
+
+    @app.get("/v1/list", response_model=listing.ListDocument, tags=["rules"],
+             responses={200: {"content": {"text/html": {}}}, 404: PROBLEM, 422: PROBLEM})
+    def get_list(request: Request, as_of: Annotated[IsoDate | None, Query()] = None,
+                 list_id: Annotated[str | None, Query(alias="list")] = None,
+                 format: Annotated[Literal["json", "html"] | None, Query()] = None) -> Any:
+        """判定日有效的清单：JSON，或供浏览器阅读的 HTML（format=html 或 Accept: text/html）。"""
+        bundle = rules.bundle
+        chosen = list_id or next(iter(bundle.lists), None)
+        if chosen not in bundle.lists:
+            return problem_response(404, "没有该清单 / no such list", f"{chosen}（已有：{', '.join(bundle.lists)}）")
+        document = listing.list_in_force(bundle, chosen, as_of or today_in_china())
+        wants_html = format == "html" or (format is None and request.headers.get("accept", "").startswith("text/html"))
+        if wants_html:
+            return HTMLResponse(list_render.page(document), headers={DIGEST_HEADER: bundle.digest})
+        return Response(document.model_dump_json(), media_type="application/json", headers={DIGEST_HEADER: bundle.digest})
 
     @app.get("/v1/facts", tags=["rules"])
     def get_facts() -> dict[str, Any]:
