@@ -1,0 +1,50 @@
+"""A fixed, realistic corpus of facilities for benchmarks: the bundled examples, perturbed.
+
+Deterministic (seeded): every run judges the same facilities. Perturbations flip booleans, move
+numbers across their thresholds, change enum states and drop facts, so the corpus holds major,
+ordinary, none and indeterminate judgements in realistic proportions.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.bundle import Bundle
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _examples() -> list[dict[str, Any]]:
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.yaml"))]
+
+
+def _perturb(rng: random.Random, facts: dict[str, Any], bundle: Bundle) -> dict[str, Any]:
+    out = dict(facts)
+    vocab = bundle.vocabulary.facts
+    for name in rng.sample(sorted(out), k=min(len(out), rng.choice([0, 0, 1, 1, 2, 3]))):
+        definition, value = vocab[name], out[name]
+        if definition.type == "boolean":
+            out[name] = not value
+        elif definition.type == "enum":
+            out[name] = rng.choice(sorted(definition.values))
+        elif definition.type in ("integer", "number") and value is not None:
+            scaled = value * rng.choice([0.5, 0.79, 0.8, 1.0, 1.25, 2])
+            out[name] = round(scaled) if definition.type == "integer" else round(scaled, 2)
+            low, high = definition.minimum, definition.maximum
+            if low is not None:
+                out[name] = max(out[name], type(out[name])(low))
+            if high is not None:
+                out[name] = min(out[name], type(out[name])(high))
+    if rng.random() < 0.15:  # an inspector who left a question unanswered
+        out.pop(rng.choice(sorted(out)), None)
+    return out
+
+
+def facilities(bundle: Bundle, count: int, seed: int = 20261129) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    base = _examples()
+    return [_perturb(rng, rng.choice(base), bundle) for _ in range(count)]
