@@ -4,12 +4,18 @@ A reload loads, validates and compiles the new files completely before anything 
 a broken set is refused and the active one keeps serving. Requests hold a lease on the
 engine they started with, so a swap never changes rules under a running judgement; a
 retired engine is closed when its last lease ends.
+
+Several processes serving the same rules (server workers) share a signal file: a process
+that activated new rules writes its digest there, and the others, noticing the change on
+their next lease, reload too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,8 +43,13 @@ class ReloadResult:
 
 
 class ActiveRules:
-    def __init__(self, rules_dir: str | Path, evaluator: Evaluator = "durable"):
+    SIGNAL_CHECK_SECONDS = 0.5
+
+    def __init__(self, rules_dir: str | Path, evaluator: Evaluator = "durable", signal_file: Path | None = None):
         self.rules_dir = Path(rules_dir)
+        self._signal_file = signal_file
+        self._signal_seen = self._read_signal()
+        self._signal_next_check = 0.0
         self._evaluator = evaluator
         self._state = threading.Lock()
         self._reloading = threading.Lock()
@@ -47,10 +58,12 @@ class ActiveRules:
 
     @property
     def bundle(self) -> Bundle:
+        self._follow_signal()
         return self._live.engine.bundle
 
     @contextmanager
     def lease(self) -> Iterator[Engine]:
+        self._follow_signal()
         with self._state:
             live = self._live
             live.leases += 1
@@ -63,8 +76,9 @@ class ActiveRules:
             if close:
                 live.engine.close()
 
-    def reload(self) -> ReloadResult:
-        """Load, check and compile the rules directory; activate it only if all of that worked."""
+    def reload(self, announce: bool = True) -> ReloadResult:
+        """Load, check and compile the rules directory; activate it only if all of that worked
+        (and then, if announce, tell the other processes sharing the signal file)."""
         with self._reloading:
             try:
                 engine = Engine(load(self.rules_dir), self._evaluator)
@@ -80,8 +94,34 @@ class ActiveRules:
                 if close:
                     old.engine.close()
                 result = ReloadResult(True, _now(), engine.bundle.digest)
+                if announce:
+                    self._write_signal(engine.bundle.digest)
             self.last_reload = result
             return result
+
+    def _read_signal(self) -> str | None:
+        try:
+            return self._signal_file.read_text() if self._signal_file else None
+        except OSError:
+            return None
+
+    def _write_signal(self, digest: str) -> None:
+        if self._signal_file is None:
+            return
+        tmp = self._signal_file.with_name(f"{self._signal_file.name}.{os.getpid()}")
+        tmp.write_text(f"{digest} {time.time_ns()}")
+        tmp.replace(self._signal_file)  # atomic: readers see the old or the new signal, never half
+        self._signal_seen = self._read_signal()
+
+    def _follow_signal(self) -> None:
+        """Reload when another process announced new rules (looked at twice a second at most)."""
+        if self._signal_file is None or time.monotonic() < self._signal_next_check:
+            return
+        self._signal_next_check = time.monotonic() + self.SIGNAL_CHECK_SECONDS
+        current = self._read_signal()
+        if current and current != self._signal_seen:
+            self._signal_seen = current
+            self.reload(announce=False)  # following, not announcing: no ping-pong between processes
 
     def close(self) -> None:
         with self._state:

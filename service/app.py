@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import os
-import threading
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -81,42 +78,6 @@ class Readiness(BaseModel):
 PROBLEM = {"description": "RFC 9457 problem details"}  # content set by problems.install
 
 
-class _ReloadSignal:
-    """Spreads a reload to every worker process: the worker that reloaded writes the new digest
-    to a file in the shared state directory; the others notice it and reload themselves."""
-
-    CHECK_EVERY = 0.5  # seconds between looks at the shared file
-
-    def __init__(self, rules: ActiveRules, state_dir: Path | None):
-        self.rules, self.path = rules, (state_dir / "generation" if state_dir else None)
-        self._seen = self._read()
-        self._next_check = 0.0
-        self._lock = threading.Lock()
-
-    def _read(self) -> str | None:
-        try:
-            return self.path.read_text() if self.path else None
-        except OSError:
-            return None
-
-    def announce(self, digest: str) -> None:
-        if self.path:
-            tmp = self.path.with_suffix(f".{os.getpid()}")
-            tmp.write_text(f"{digest} {time.time_ns()}")
-            tmp.replace(self.path)
-            self._seen = self._read()
-
-    def follow(self) -> None:
-        if self.path is None or time.monotonic() < self._next_check:
-            return
-        with self._lock:
-            self._next_check = time.monotonic() + self.CHECK_EVERY
-            current = self._read()
-            if current and current != self._seen:
-                self._seen = current
-                self.rules.reload()
-
-
 def _reload_info(rules: ActiveRules) -> ReloadInfo:
     r = rules.last_reload
     return ReloadInfo(ok=r.ok, at=r.at, digest=r.digest, problems=r.problems)
@@ -124,8 +85,7 @@ def _reload_info(rules: ActiveRules) -> ReloadInfo:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    rules = ActiveRules(settings.rules_dir)
-    signal = _ReloadSignal(rules, settings.state_dir)
+    rules = ActiveRules(settings.rules_dir, signal_file=settings.state_dir / "active-rules" if settings.state_dir else None)
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
                   version=ENGINE_VERSION,
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
@@ -134,11 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, facts_schema=lambda: catalogue.facts_schema(rules.bundle.vocabulary))
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, stream_limit=settings.max_stream_bytes,
                        stream_path="/v1/judgements/stream")
-
-    @app.middleware("http")
-    async def _follow_reloads(request: Request, call_next):  # noqa: ANN001, ANN202
-        await run_in_threadpool(signal.follow)
-        return await call_next(request)
 
     def judge(facts: dict[str, Any], as_of: dt.date | None) -> Judgement:
         with rules.lease() as engine:
@@ -276,7 +231,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     "\n".join(result.problems),
                                     [FieldProblem(pointer="", detail=p) for p in result.problems],
                                     headers={DIGEST_HEADER: rules.bundle.digest})
-        signal.announce(result.digest)
         response.headers[DIGEST_HEADER] = result.digest
         return info
 

@@ -159,8 +159,8 @@ def test_reload_during_traffic_and_a_broken_reload_keep_serving(tmp_path):
             t.start()
         try:
             # A broken file is refused with the lint error; the old rules keep serving.
-            _edit_text(rules, "method: direct\n    condition: {fact: fire_responsibility_system_sound, eq: false}",
-                       "method: direct\n    condition: {fact: no_such_fact, eq: false}")
+            _edit_text(rules, "condition: {fact: fire_responsibility_system_sound, eq: false}",
+                       "condition: {fact: no_such_fact, eq: false}")
             r = httpx.post(f"{base}/v1/admin/reload", headers=AUTH, timeout=30)
             assert r.status_code == 422
             assert "no_such_fact" in r.text and "2024.yaml" in r.text
