@@ -17,10 +17,14 @@ MAIN_DAY = dt.date(2026, 1, 15)
 GB_DAY = dt.date(2020, 1, 1)
 # The last day of GB 35181-2017: it and the MOE guide both apply.
 BOTH_DAY = dt.date(2025, 10, 31)
+# The day the GA 653-2006 feature judges on: only GA 653-2006 (superseded by GB 35181-2017 on
+# 2018-07-01, unverified) is in force and encoded.
+GA_DAY = dt.date(2015, 6, 1)
 
 # Baselines complete for the MOE guide only. GB 35181-2017 judges buildings and places (7.3.3, for
 # one, needs the exits of every place other than those of 6.5), so the school as a unit and a
-# construction site carry no GB facts. Every other baseline must be complete on all three days.
+# construction site carry no GB facts (nor GA 653-2006 ones). Every other baseline must be complete
+# on all four days.
 MOE_ONLY = {"合规学校", "合规校内施工现场"}
 
 
@@ -28,14 +32,14 @@ def _baseline_days():
     for name in hb.baseline_names():
         yield pytest.param(name, MAIN_DAY, id=f"{name}-{MAIN_DAY}")
         if name not in MOE_ONLY:
-            for day in (BOTH_DAY, GB_DAY):
+            for day in (BOTH_DAY, GB_DAY, GA_DAY):
                 yield pytest.param(name, day, id=f"{name}-{day}")
 
 
 @pytest.mark.parametrize(("name", "day"), list(_baseline_days()))
 def test_baseline_is_compliant_and_complete(name, day, hazard_engine, fact_words):
     """Each baseline is a complete, compliant facility: 未发现隐患 and no missing fact, under every
-    encoded standard in force on the day (MOE guide; GB 35181-2017; both)."""
+    encoded standard in force on the day (MOE guide; GB 35181-2017; both; GA 653-2006)."""
     facts = hb.load_baseline(fact_words, name)
     judgement = hazard_engine.judge(facts, day)
     assert judgement.label == "未发现隐患", f"基础事实集“{name}”应判定为未发现隐患。{hb.summary(judgement)}"
@@ -50,9 +54,9 @@ def test_main_days_apply_the_intended_standards(hazard_engine, fact_words):
     """The days the features judge on apply what their descriptions say."""
     facts = hb.load_baseline(fact_words, "合规食堂")
     applied = {day: sorted(s.document_number for s in hazard_engine.judge(facts, day).standards if s.encoded)
-               for day in (MAIN_DAY, GB_DAY, BOTH_DAY)}
+               for day in (MAIN_DAY, GB_DAY, BOTH_DAY, GA_DAY)}
     assert applied == {MAIN_DAY: ["教发厅函〔2024〕20号"], GB_DAY: ["GB 35181-2017"],
-                       BOTH_DAY: ["GB 35181-2017", "教发厅函〔2024〕20号"]}, applied
+                       BOTH_DAY: ["GB 35181-2017", "教发厅函〔2024〕20号"], GA_DAY: ["GA 653-2006"]}, applied
 
 
 def test_there_are_baselines():
