@@ -11,7 +11,8 @@ import hazard_bdd as hb
 from engine import Engine, load
 
 # The day the MOE feature judges on: the MOE guide is encoded and in force, GB 35181-2017 is
-# superseded (2025-11-01) and GB 35181-2025 is not encoded.
+# superseded (2025-11-01) and GB 35181-2025 is not encoded. GB 45067-2024 (special equipment, from
+# 2024-12-01, secondary) is in force too: the baselines answer its one gate fact per kind of equipment.
 MAIN_DAY = dt.date(2026, 1, 15)
 # The day the GB 35181-2017 feature judges on: only GB 35181-2017 is in force and encoded.
 GB_DAY = dt.date(2020, 1, 1)
@@ -55,8 +56,8 @@ def test_main_days_apply_the_intended_standards(hazard_engine, fact_words):
     facts = hb.load_baseline(fact_words, "合规食堂")
     applied = {day: sorted(s.document_number for s in hazard_engine.judge(facts, day).standards if s.encoded)
                for day in (MAIN_DAY, GB_DAY, BOTH_DAY, GA_DAY)}
-    assert applied == {MAIN_DAY: ["教发厅函〔2024〕20号"], GB_DAY: ["GB 35181-2017"],
-                       BOTH_DAY: ["GB 35181-2017", "教发厅函〔2024〕20号"], GA_DAY: ["GA 653-2006"]}, applied
+    assert applied == {MAIN_DAY: ["GB 45067-2024", "教发厅函〔2024〕20号"], GB_DAY: ["GB 35181-2017"],
+                       BOTH_DAY: ["GB 35181-2017", "GB 45067-2024", "教发厅函〔2024〕20号"], GA_DAY: ["GA 653-2006"]}, applied
 
 
 def test_there_are_baselines():
