@@ -8,15 +8,24 @@ is what durable-rules' cost grows with.
 
 Measured behaviour this design follows (shared/reference/durable-rules-notes.md):
 - the raw C API (no `Host`): no background threads, `delete_ruleset` for reloads;
-- a fresh session per judgement, deleted in `finally` (1,024 live sessions is the limit);
+- a fresh session per judgement, deleted in `finally`, also when the assert itself fails
+  (1,024 live sessions is the limit);
 - a synthetic rule matched by the first fact of a new ruleset (else `delete_state` may crash);
+- a comparison with another fact holds only if that fact exists (`_holds`): durable-rules
+  matches any comparison against a missing `$m` attribute;
 - a guard first in every pattern (a bucket key), so no pattern can match the engine's own
   state message, and rules grouped into buckets so no network node gets too many siblings;
-- all calls serialised under one lock: the C core has no locks of its own.
+- all calls serialised under one lock: the C core has no locks of its own;
+- JSON written for its own parser (`_dumps`): it rejects a number such as 1e-05 whose
+  exponent has no decimal point before it (error 204), which Python writes for valid
+  values below 1e-4 or from 1e16;
+- fact names namespaced (`_key`): a fact called `sid` or `id` would otherwise be
+  overwritten by, or read as, the engine's own session and fact identifiers.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -37,21 +46,82 @@ _names = itertools.count()
 _sids = itertools.count()
 
 
+def _key(name: str) -> str:
+    """The attribute a fact is held under: never `sid`, `id`, a guard or the warm-up key
+    (fact names start with a lower-case letter or digit; guards start with `_`)."""
+    return f"f_{name}"
+
+
+def _number(value: float) -> str:
+    """A double as durable-rules' JSON parser reads it back exactly: repr() round-trips,
+    but the parser only takes an exponent after a decimal point (`1.0e-05`, not `1e-05`)."""
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+@functools.lru_cache(maxsize=8192)
+def _string(text: str) -> str:
+    return json.dumps(text)
+
+
+def _dumps(obj: Any) -> str:
+    """JSON for durable-rules (rules and facts): json.dumps except for doubles."""
+    kind = type(obj)
+    if kind is dict:
+        return "{" + ",".join(f"{_string(str(k))}:{_dumps(v)}" for k, v in obj.items()) + "}"
+    if kind is bool:
+        return "true" if obj else "false"
+    if kind is int:
+        return str(obj)
+    if kind is float:
+        return _number(obj)
+    if kind is str:
+        return _string(obj)
+    if kind in (list, tuple):
+        return "[" + ",".join(_dumps(v) for v in obj) + "]"
+    return json.dumps(obj)
+
+
+def _rule_of(message: str) -> str:
+    """The rule named in an action message, '{"T3_0":{"m":{...the fact...}}}', read without
+    parsing the fact (which costs more than the match itself). Every rule here has a single
+    pattern, so a message names one rule; rule names hold no quotes."""
+    if message.startswith('{"'):
+        end = message.find('"', 2)
+        if end > 2 and message.startswith('":{', end):
+            return message[2:end]
+    names = list(json.loads(message))
+    if len(names) != 1:
+        raise EngineFault(f"unexpected durable-rules action message naming {names}")
+    return names[0]
+
+
 def _operand(node: Compare) -> Any:
     if node.other is None:
         return node.value
-    ref: Any = {"$m": node.other}
+    ref: Any = {"$m": _key(node.other)}
     if node.ratio != 1:
         ref = {"$div": {"$l": {"$mul": {"$l": ref, "$r": float(node.ratio.numerator)}},
                         "$r": float(node.ratio.denominator)}}
     return ref
 
 
-def _holds(leaf: Compare) -> dict:
-    """durable-rules pattern that matches when the comparison is true."""
+def _holds(leaf: Compare, may: bool = False) -> dict:
+    """durable-rules pattern that matches when the comparison is true (may=True: or when the
+    other fact of a fact-vs-fact comparison is missing)."""
     if leaf.op == "eq" and leaf.other is None:
-        return {leaf.fact: leaf.value}
-    return {_OPS[leaf.op]: {leaf.fact: _operand(leaf)}}
+        return {_key(leaf.fact): leaf.value}
+    test = {_OPS[leaf.op]: {_key(leaf.fact): _operand(leaf)}}
+    if leaf.other is None or may:
+        return test
+    # durable-rules does not fail a comparison whose right-hand `$m` attribute is missing: in
+    # a minimal ruleset every operator matches (x < y and x > y both), in the bundle it varied
+    # with the fact's other attributes; so `damaged > total × 50 %` held with `total` unknown.
+    # Require the other fact to exist.
+    return {"$and": [{"$ex": {_key(leaf.other): 1}}, test]}
 
 
 Atom = Union[Compare, AnyOf]  # a comparison, or an `any` of comparisons
@@ -79,10 +149,10 @@ def _terms(node: Node) -> list[list[Atom]]:
 def _atom(atom: Atom, may: bool) -> dict:
     """Pattern for an atom; with may=True it also matches when a fact it needs is missing."""
     leaves = atom.items if isinstance(atom, AnyOf) else (atom,)
-    alternatives = [_holds(leaf) for leaf in leaves]
+    alternatives = [_holds(leaf, may) for leaf in leaves]
     if may:
         for name in sorted({n for leaf in leaves for n in (leaf.fact, leaf.other) if n}):
-            alternatives.append({"$nex": {name: 1}})
+            alternatives.append({"$nex": {_key(name): 1}})
     return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
 
 
@@ -91,7 +161,11 @@ def _rules_for(guard: str, node: Node, index: int) -> dict:
     rules = {}
     for k, term in enumerate(_terms(expand(node))):
         for kind, may in (("T", False), ("P", True)):
-            pattern = {"$and": [{guard: 1}] + [_atom(a, may) for a in term]}
+            parts: list[dict] = [{guard: 1}]
+            for atom in term:
+                pattern = _atom(atom, may)
+                parts += pattern["$and"] if "$and" in pattern else [pattern]
+            pattern = {"$and": parts}
             rules[f"{kind}{index}_{k}"] = {"all": [{"m": pattern}]}
     return rules
 
@@ -102,12 +176,22 @@ def rule_count(node: Node) -> int:
 
 def _drain(handle: int, sid: str, fact: dict) -> list[str]:
     fired: list[str] = []
-    code, state = dre.assert_fact(handle, json.dumps(dict(fact, sid=sid)))
+    try:
+        code, state = dre.assert_fact(handle, _dumps(dict(fact, sid=sid)))
+    except dre.error:
+        # A failed assert (e.g. error 303) still leaves the session allocated: without this,
+        # 1,024 such failures and every later judgement fails with MemoryError. (A parse
+        # error allocates none, and deleting then reports 309, which is ignored.)
+        try:
+            dre.delete_state(handle, sid)
+        except dre.error:
+            pass
+        raise
     try:
         if code == 0:  # 1 = nothing matched
             result = dre.start_action_for_state(handle, state)
             while result:
-                fired.extend(json.loads(result[1] if isinstance(result, tuple) else result))
+                fired.append(_rule_of(result[1] if isinstance(result, tuple) else result))
                 result = dre.complete_and_start_action(handle, state)
     finally:
         dre.delete_state(handle, sid)
@@ -122,7 +206,7 @@ def expressible(node: Node) -> str | None:
     rules = {WARMUP: {"all": [{"m": {WARMUP: 1}}]}, **_rules_for("_b0", node, 0)}
     with _LOCK:
         try:
-            handle = dre.create_ruleset(f"check{next(_names)}", json.dumps(rules))
+            handle = dre.create_ruleset(f"check{next(_names)}", _dumps(rules))
         except dre.error as exc:
             return str(exc)
         dre.delete_ruleset(handle)
@@ -151,13 +235,21 @@ class DurableRuleset:
             size += len(new_rules)
         with _LOCK:
             try:
-                self._handle = dre.create_ruleset(f"bundle{next(_names)}", json.dumps(rules))
+                self._handle = dre.create_ruleset(f"bundle{next(_names)}", _dumps(rules))
             except dre.error as exc:
                 raise EngineFault(f"durable-rules rejected the compiled rules: {exc}") from exc
-        # The first fact both warms the ruleset up and asserts the widest case (every fact
-        # missing, every bucket on), so a limit hit shows here, not in a judgement.
+        # The first fact matches the warm-up rule and nothing else: if the first fact of a new
+        # ruleset fails or matches nothing, deleting its session may crash the process (seen
+        # as `free(): invalid pointer` when this fact also carried every bucket and hit error
+        # 303). Then the widest case (every fact missing, every bucket on), so a limit hit
+        # shows here, as an EngineFault, rather than in a judgement.
         every_bucket = [b for buckets in self._bucket_of_version.values() for b in buckets]
-        self._run({WARMUP: 1, **{b: 1 for b in every_bucket}})
+        try:
+            self._run({WARMUP: 1})
+            self._run({WARMUP: 1, **{b: 1 for b in every_bucket}})
+        except EngineFault:
+            self.close()
+            raise
 
     def _run(self, fact: dict) -> list[str]:
         sid = f"s{next(_sids)}"
@@ -169,7 +261,7 @@ class DurableRuleset:
 
     def statuses(self, values: Values, versions: list[str]) -> dict[str, Kleene]:
         """Each condition of the given versions: True, False, or None (unknown)."""
-        fact = dict(values)
+        fact = {_key(name): value for name, value in values.items()}
         for version in versions:
             fact.update({b: 1 for b in self._bucket_of_version.get(version, [])})
         fired = self._run(fact)
