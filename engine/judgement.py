@@ -129,8 +129,9 @@ class _Assessment:
     """One version's method applied to the condition statuses."""
 
     def __init__(self, bundle: Bundle, version: Version, status: dict[str, Kleene], values: Values,
-                 submitted: dict[str, Any], governing: dict[str, set[str]]):
-        """governing: hazard kind -> document numbers of the in-force encoded versions covering it."""
+                 submitted: dict[str, Any], covering: dict[str, set[str]]):
+        """covering: hazard kind -> document numbers of the in-force versions with criteria about it
+        that apply to this place."""
         self.bundle, self.version, self.status, self.values, self.submitted = bundle, version, status, values, submitted
         self.findings: list[Finding] = []
         self.combined: list[CombinedOutcome] = []
@@ -143,7 +144,7 @@ class _Assessment:
             preconditions = [status[g.id] for g in governing if g.spec.method == "precondition"]
             exemptions = [status[g.id] for g in governing if g.spec.method == "exemption"]
             gate = k_and(*preconditions, k_not(k_or(*exemptions)))
-            deferred = self._deferred_to(element, governing)
+            deferred = self._deferred_to(element, covering)
             self.counts[element.id] = False if deferred else k_and(status[element.id], gate)
             element_status = status[element.id]
             if element_status is None:
@@ -162,14 +163,14 @@ class _Assessment:
         self.major = k_or(direct, combined)
         self.present = k_or(*(status[e.id] for e in elements))
 
-    def _deferred_to(self, element, governing: dict[str, set[str]]) -> list[str]:
+    def _deferred_to(self, element, covering: dict[str, set[str]]) -> list[str]:
         """Other standards whose judgement applies instead, by this version's precedence clause."""
         precedence = self.version.meta.precedence
         if precedence is None:
             return []
         own = self.version.meta.document_number
         kinds = set(element.spec.hazards) & set(precedence.yields_on)
-        return sorted({doc for kind in kinds for doc in governing.get(kind, ()) if doc != own})
+        return sorted({doc for kind in kinds for doc in covering.get(kind, ()) if doc != own})
 
     def _need(self, entry) -> None:
         node = self.version_node(entry.id)
@@ -232,13 +233,15 @@ def _date_notes(version: Version) -> list[str]:
 def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitted: dict[str, Any],
            as_of: dt.date, evaluator: str, engine_version: str) -> Judgement:
     versions = bundle.versions_on(as_of)
-    governing: dict[str, set[str]] = {}
+    place = values.get(bundle.vocabulary.place_fact) if bundle.vocabulary.place_fact else None
+    covering: dict[str, set[str]] = {}
     for v in versions:
         for c in v.criteria:
-            if c.spec.method in ("direct", "combined"):
+            applies = c.spec.applies_to is None or place is None or place in c.spec.applies_to
+            if c.spec.method in ("direct", "combined") and applies:
                 for kind in c.spec.hazards:
-                    governing.setdefault(kind, set()).add(v.meta.document_number)
-    assessments = [_Assessment(bundle, v, statuses, values, submitted, governing) for v in versions if v.meta.encoded]
+                    covering.setdefault(kind, set()).add(v.meta.document_number)
+    assessments = [_Assessment(bundle, v, statuses, values, submitted, covering) for v in versions if v.meta.encoded]
     major = k_or(*(a.major for a in assessments))
     present = k_or(*(a.present for a in assessments))
     if not assessments:

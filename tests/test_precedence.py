@@ -142,11 +142,6 @@ EVALUATORS = pytest.mark.parametrize("evaluator", ["oracle", "durable"])
 # With the gates renamed (or the map passed under another name) every test below passes (checked on
 # a patched copy of the engine). strict: once the engine is fixed these XPASS and fail, so the
 # marker must then be removed.
-ENGINE_BUG = pytest.mark.xfail(raises=AttributeError, strict=True,
-                               reason="engine/judgement.py: gate list shadows the `governing` map passed to _deferred_to")
-
-
-@ENGINE_BUG
 @EVALUATORS
 def test_yielded_element_is_reported_deferred_and_not_counted(tmp_path, evaluator):
     """The other standard has a fire criterion in force (it need not hold): the yielding standard's
@@ -162,7 +157,6 @@ def test_yielded_element_is_reported_deferred_and_not_counted(tmp_path, evaluato
     assert not j.missing_facts
 
 
-@ENGINE_BUG
 @EVALUATORS
 def test_unrelated_element_still_counts(tmp_path, evaluator):
     rules = _rules(tmp_path, fire_start="2024-01-01")
@@ -174,7 +168,6 @@ def test_unrelated_element_still_counts(tmp_path, evaluator):
     assert j.classification == "major"
 
 
-@ENGINE_BUG
 @EVALUATORS
 def test_the_other_standard_judges_its_own_criteria(tmp_path, evaluator):
     rules = _rules(tmp_path, fire_start="2024-01-01")
@@ -185,7 +178,6 @@ def test_the_other_standard_judges_its_own_criteria(tmp_path, evaluator):
     assert j.classification == "major"
 
 
-@ENGINE_BUG
 @EVALUATORS
 def test_no_deferral_when_no_other_standard_covers_the_hazard_on_the_day(tmp_path, evaluator):
     """The fire standard is in force only from 2025: on DAY (2024-06-01) nothing else governs fire,
@@ -197,7 +189,6 @@ def test_no_deferral_when_no_other_standard_covers_the_hazard_on_the_day(tmp_pat
     assert j.classification == "major"
 
 
-@ENGINE_BUG
 @EVALUATORS
 def test_no_deferral_without_any_other_standard(tmp_path, evaluator):
     rules = _rules(tmp_path, fire_start=None)
