@@ -161,7 +161,9 @@ def facts_behind(node: Node, values: Values) -> list[str]:
 
 
 def missing_behind(node: Node, values: Values) -> list[str]:
-    """The missing facts that keep an unknown condition from being decided."""
+    """The missing facts to ask for next to decide an unknown condition: within an `all`, those
+    of its first undecided part only (rule files put gate questions such as "is there a boiler?"
+    first, and their answer may settle the rest); within an `any`, those of every undecided part."""
     found: list[str] = []
 
     def visit(n: Node) -> None:
@@ -173,6 +175,8 @@ def missing_behind(node: Node, values: Values) -> list[str]:
                     found.append(name)
         elif isinstance(n, Ref):
             visit(n.body)
+        elif isinstance(n, All):
+            visit(next(item for item in n.items if evaluate(item, values) is None))
         else:
             for item in n.items:
                 visit(item)
