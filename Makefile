@@ -1,5 +1,5 @@
 # Two entry points on a fresh clone (see README.md):
-#   make run   — judge the bundled example facilities with the bundled rules
+#   make run   — serve the judgement API on the bundled rules (127.0.0.1:8000)
 #   make test  — run the whole test suite
 # Both create .venv with Python 3.11 or 3.12 and install the project into it.
 
@@ -19,8 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/hazard lint rules
-	@for f in examples/*.yaml; do $(VENV)/bin/hazard judge "$$f" --as-of 2025-06-01 || exit 1; done
+	$(VENV)/bin/hazard serve
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest

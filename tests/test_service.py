@@ -183,3 +183,12 @@ def test_reload_during_traffic_and_a_broken_reload_keep_serving(tmp_path):
                 t.join()
         assert failures == []
         assert digests <= {before, after}
+
+
+def test_the_readme_curl_example_gives_the_documented_answer(server):
+    body = json.loads((ROOT / "examples" / "api" / "student-dormitory-basement.json").read_text(encoding="utf-8"))
+    answer = httpx.post(f"{server}/v1/judgements", json=body).json()
+    assert (answer["classification"], answer["label"]) == ("major", "重大事故隐患")
+    assert [f["criterion"] for f in answer["findings"]] == ["moe2024.fire.2"]
+    assert answer["missing_facts"] == []
+    assert any("GB 35181-2025" in note for note in answer["notes"])
