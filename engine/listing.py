@@ -211,7 +211,8 @@ def _method_changes(old: Version, new: Version) -> list[str]:
         match = next((old_rules[p] for p in spec.previous if p in old_rules), None) or next(
             (r for r in old_rules.values() if r.clause == spec.clause), None)
         if match is None:
-            out.append(f"新增综合判定 {spec.clause}：{spec.category.label} {spec.at_least} 条以上（含本数）")
+            out.append(f"综合判定 {spec.clause}：{spec.category.label} {spec.at_least} 条以上（含本数）"
+                       f"——旧版本没有已编码的对应规则（见其未编码部分），无法比较阈值")
         elif match.at_least != spec.at_least:
             out.append(f"综合判定 {spec.clause} 阈值 {match.at_least} → {spec.at_least}")
     if not old.meta.encoded or not new.meta.encoded:
@@ -219,6 +220,7 @@ def _method_changes(old: Version, new: Version) -> list[str]:
         out.append(f"{'、'.join(which)} 的条文未编码，无法逐条比较")
     for item in new.meta.changes:
         out.append(f"（标准前言所列变化）{item}")
+    out += [f"旧版本未编码部分：{g.clause}：{g.reason}" for g in old.meta.gaps if "综合" in g.clause + g.reason][:3]
     return out
 
 

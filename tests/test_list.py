@@ -1,0 +1,126 @@
+"""The education list as data and as documents (issue 4): md, html, xlsx, json, diffs, API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from engine import cli, listing, list_render, load
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load(ROOT / "rules")
+
+
+def _criteria_in_force(bundle, day, document) -> set[str]:
+    return {c.id for area in document.areas for s in area.standards for c in s.criteria}
+
+
+def test_every_area_of_the_guide_is_listed_even_without_text(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    names = [a.name for a in doc.areas]
+    for area in ("消防管理", "校舍使用", "食品安全管理", "实验实训管理", "校车及校园交通安全管理", "其他"):
+        assert any(name.startswith(area) for name in names), area
+    food = next(a for a in doc.areas if a.name == "食品安全管理")
+    assert food.not_encoded and not any(s.criteria for s in food.standards)
+    assert "食品安全管理" in doc.areas_not_encoded
+
+
+def test_the_list_follows_the_version_in_force(bundle):
+    before = listing.list_in_force(bundle, "education", dt.date(2025, 10, 31))
+    after = listing.list_in_force(bundle, "education", dt.date(2025, 11, 1))
+    fire = lambda doc: next(s for a in doc.areas if a.id == "fire" for s in a.standards if s.standard == "gb35181")  # noqa: E731
+    assert fire(before).document_number == "GB 35181-2017" and fire(before).state == "encoded" and fire(before).criteria
+    assert fire(after).document_number == "GB 35181-2025" and fire(after).state == "in_force_not_encoded"
+    assert fire(after).criteria == []
+    in_2015 = listing.list_in_force(bundle, "education", dt.date(2015, 6, 1))
+    assert fire(in_2015).document_number == "GA 653-2006"
+
+
+def test_coverage_counts_clauses_by_text_status(bundle):
+    doc = listing.list_in_force(bundle, "education", dt.date(2025, 6, 1))
+    cov = {c.document_number: c for c in doc.coverage}
+    gb = cov["GB 35181-2017"]
+    assert gb.by_text_status["reconstructed"] == 2
+    assert sum(gb.by_text_status.values()) == len(next(v for v in bundle.versions if v.key == "gb35181@2017").criteria)
+    assert gb.gaps
+
+
+def test_xlsx_has_one_row_per_criterion_frozen_header_and_filters(bundle, tmp_path):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(list_render.spreadsheet(doc))
+    book = openpyxl.load_workbook(path)
+    sheet = book["判定标准清单"]
+    ids = [row[11] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(ids) == len(set(ids)) == len(_criteria_in_force(bundle, TODAY, doc))
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert sheet.cell(1, 5).value == "条款原文" and sheet.column_dimensions["E"].width >= 60
+    assert "覆盖与缺口" in book.sheetnames
+
+
+def test_html_is_well_formed_and_markdown_names_every_area(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    page = list_render.page(doc)
+    root = ET.fromstring(page.removeprefix("<!DOCTYPE html>\n"))
+    assert root.tag == "html" and root.find("body/h1").text == doc.title
+    text = list_render.markdown(doc)
+    assert all(area.name in text for area in doc.areas)
+
+
+def test_cli_list_writes_every_format(tmp_path, capsys):
+    for fmt in ("md", "html", "json", "xlsx"):
+        out = tmp_path / f"list.{fmt}"
+        assert cli.main(["list", "--as-of", "2025-06-01", "--format", fmt, "-o", str(out)]) == 0
+        assert out.stat().st_size > 1000
+    assert json.loads((tmp_path / "list.json").read_text(encoding="utf-8"))["as_of"] == "2025-06-01"
+    assert cli.main(["list", "--format", "xlsx"]) == 1  # xlsx needs a file
+    assert "-o" in capsys.readouterr().err
+
+
+def test_diff_ga653_to_gb35181_2017_shows_the_recorded_changes(bundle):
+    diff = listing.diff_versions(bundle, "gb35181", "2006", "2017")
+    changed = {(c.old.id, c.new.id): c.what for c in diff.changes if c.kind == "changed"}
+    assert ("ga653-2006.4.5.a", "gb35181-2017.5.1.2") in changed       # 可以立即整改的 → 不能立即改正
+    assert "判定方法" in changed[("ga653-2006.4.5.a", "gb35181-2017.5.1.2")]
+    assert any(c.kind == "added" and c.new.id == "gb35181-2017.6.3" for c in diff.changes)
+    text = list_render.version_diff_text(diff)
+    assert "【变更" in text and "旧（" in text and "新（" in text
+
+
+def test_diff_against_an_unencoded_version_lists_nothing_as_removed(bundle):
+    diff = listing.diff_versions(bundle, "gb35181", "2017", "2025")
+    assert diff.changes == []
+    assert any("未编码" in m for m in diff.method_changes)
+    assert any("重要场所" in m for m in diff.method_changes)  # the 2025 foreword's change list
+
+
+def test_diff_between_two_dates_of_the_list(bundle, capsys):
+    assert cli.main(["diff", "2025-10-31", "2025-11-01"]) == 0
+    out = capsys.readouterr().out
+    assert "GB 35181-2017 → GB 35181-2025（未编码）" in out
+    assert cli.main(["diff", "gb35181@2017", "nope@1"]) == 1
+    assert cli.main(["diff", "gb35181@1999", "gb35181@2017"]) == 1
+
+
+def test_list_api_json_and_html():
+    from service import create_app
+
+    client = TestClient(create_app())
+    r = client.get("/v1/list", params={"as_of": "2025-06-01"})
+    assert r.status_code == 200 and r.json()["as_of"] == "2025-06-01"
+    assert r.headers["X-Rules-Digest"] == r.json()["rules_digest"]
+    html = client.get("/v1/list", headers={"accept": "text/html"})
+    assert html.headers["content-type"].startswith("text/html")
+    ET.fromstring(html.text.removeprefix("<!DOCTYPE html>\n"))
+    assert client.get("/v1/list", params={"list": "nope"}).status_code == 404
