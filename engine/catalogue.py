@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .bundle import Bundle, Version
+from .bundle import Bundle, CompiledCriterion, Version
 from .conditions import describe, facts_of
 from .schema import DateMark
 from .vocabulary import DEFAULT_LIMIT, Vocabulary
@@ -39,6 +39,8 @@ class StandardView(BaseModel):
 
 
 class CriterionView(BaseModel):
+    """One criterion with its standard version, for the API and for the list."""
+
     id: str
     standard: str
     version: str
@@ -49,10 +51,13 @@ class CriterionView(BaseModel):
     text_status: str
     source: str
     method: str
-    applies_to: list[str] | None
+    hazards: list[str]
+    applies_to: list[str]
     condition: str
     facts: list[str]
     governs: list[str] | None
+    effective: str
+    superseded: str
     note: str | None
 
 
@@ -79,19 +84,26 @@ def standards(bundle: Bundle, day: dt.date) -> list[StandardView]:
     return [StandardView(id=k, versions=v) for k, v in grouped.items()]
 
 
-def criterion(bundle: Bundle, criterion_id: str) -> CriterionView | None:
-    found = bundle.criteria.get(criterion_id)
-    if found is None:
-        return None
-    version, compiled = found
+def _date(mark: DateMark | None) -> str:
+    return "—" if mark is None else f"{mark.date or '未知'}（{mark.status}）"
+
+
+def criterion_view(bundle: Bundle, version: Version, compiled: CompiledCriterion) -> CriterionView:
     spec, vocab = compiled.spec, bundle.vocabulary
-    places = vocab.facts[vocab.place_fact].values if vocab.place_fact else {}
+    places = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
     return CriterionView(
         id=spec.id, standard=version.standard, version=version.version, document_number=version.meta.document_number,
         title=version.meta.title, clause=spec.clause, text=spec.text, text_status=spec.text_status, source=spec.source,
-        method=spec.method, applies_to=[places[p] for p in spec.applies_to] if spec.applies_to else None,
+        method=spec.method, hazards=[vocab.hazards[h] for h in spec.hazards],
+        applies_to=[places[p] for p in spec.applies_to or []],
         condition=describe(compiled.condition, vocab.facts, vocab.derived_labels()),
-        facts=sorted(facts_of(compiled.condition)), governs=spec.governs, note=spec.note)
+        facts=sorted(facts_of(compiled.condition)), governs=spec.governs,
+        effective=_date(version.meta.effective), superseded=_date(version.meta.superseded), note=spec.note)
+
+
+def criterion(bundle: Bundle, criterion_id: str) -> CriterionView | None:
+    found = bundle.criteria.get(criterion_id)
+    return criterion_view(bundle, *found) if found else None
 
 
 def facts_schema(vocab: Vocabulary) -> dict[str, Any]:

@@ -8,26 +8,8 @@ import datetime as dt
 from pydantic import BaseModel
 
 from .bundle import Bundle, Version
-from .conditions import describe
+from .catalogue import CriterionView, criterion_view
 from .schema import ListSelection
-
-
-class ListedCriterion(BaseModel):
-    id: str
-    standard: str
-    version: str
-    document_number: str
-    title: str
-    clause: str
-    text: str
-    method: str
-    text_status: str
-    hazards: list[str]
-    applies_to: list[str]
-    condition: str
-    effective: str
-    superseded: str
-    source: str
 
 
 class ListedStandard(BaseModel):
@@ -39,7 +21,7 @@ class ListedStandard(BaseModel):
     title: str | None
     state: str  # encoded / in_force_not_encoded / not_in_force
     note: str | None
-    criteria: list[ListedCriterion]
+    criteria: list[CriterionView]
 
 
 class ListedArea(BaseModel):
@@ -74,12 +56,6 @@ class ListDocument(BaseModel):
     areas_not_encoded: list[str]
 
 
-def _date(mark) -> str:  # noqa: ANN001
-    if mark is None:
-        return "—"
-    return f"{mark.date or '未知'}（{mark.status}）"
-
-
 def _selected(version: Version, selection: ListSelection) -> list:
     out = []
     for c in version.criteria:
@@ -89,17 +65,6 @@ def _selected(version: Version, selection: ListSelection) -> list:
             continue
         out.append(c)
     return out
-
-
-def _criterion_row(bundle: Bundle, version: Version, c) -> ListedCriterion:  # noqa: ANN001
-    vocab, spec = bundle.vocabulary, c.spec
-    places = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
-    return ListedCriterion(
-        id=spec.id, standard=version.standard, version=version.version, document_number=version.meta.document_number,
-        title=version.meta.title, clause=spec.clause, text=spec.text, method=spec.method, text_status=spec.text_status,
-        hazards=[vocab.hazards[h] for h in spec.hazards], applies_to=[places[p] for p in spec.applies_to or []],
-        condition=describe(c.condition, vocab.facts, vocab.derived_labels()),
-        effective=_date(version.meta.effective), superseded=_date(version.meta.superseded), source=spec.source)
 
 
 def _listed_standard(bundle: Bundle, selection: ListSelection, day: dt.date) -> ListedStandard:
@@ -112,7 +77,7 @@ def _listed_standard(bundle: Bundle, selection: ListSelection, day: dt.date) -> 
     return ListedStandard(standard=version.standard, version=version.version, document_number=meta.document_number,
                           title=meta.title, state="encoded" if meta.encoded else "in_force_not_encoded",
                           note=selection.note,
-                          criteria=[_criterion_row(bundle, version, c) for c in _selected(version, selection)])
+                          criteria=[criterion_view(bundle, version, c) for c in _selected(version, selection)])
 
 
 def list_in_force(bundle: Bundle, list_id: str, day: dt.date) -> ListDocument:
@@ -143,8 +108,8 @@ def list_in_force(bundle: Bundle, list_id: str, day: dt.date) -> ListDocument:
 
 class Change(BaseModel):
     kind: str  # added / removed / changed
-    old: ListedCriterion | None
-    new: ListedCriterion | None
+    old: CriterionView | None
+    new: CriterionView | None
     what: list[str]  # for "changed": 文本 / 判定方法 / 条件 / 阈值 / 文本状态 / 条号
 
 
@@ -173,13 +138,13 @@ def diff_versions(bundle: Bundle, standard: str, old_id: str, new_id: str) -> Ve
         return VersionDiff(standard=standard, old=old_id, new=new_id, old_document=old.meta.document_number,
                            new_document=new.meta.document_number, changes=[], unchanged=0,
                            method_changes=_method_changes(old, new))
-    old_rows = {c.id: _criterion_row(bundle, old, c) for c in old.criteria}
+    old_rows = {c.id: criterion_view(bundle, old, c) for c in old.criteria}
     linked: set[str] = set()
     changes: list[Change] = []
     unchanged = 0
     by_clause = {row.clause: cid for cid, row in old_rows.items()}
     for c in new.criteria:
-        row = _criterion_row(bundle, new, c)
+        row = criterion_view(bundle, new, c)
         sources = [p for p in c.spec.previous if p in old_rows] or (
             [by_clause[row.clause]] if row.clause in by_clause and not any(
                 x.spec.previous for x in new.criteria) else [])
