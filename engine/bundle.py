@@ -57,6 +57,12 @@ class Version:
         end = self.meta.superseded.date if self.meta.superseded else None
         return (start is None or start <= day) and (end is None or day < end)
 
+    @cached_property
+    def memo(self) -> dict:
+        """Structures derived from this version once, on first use, by whoever judges with it
+        (e.g. which gates govern which element); never changed afterwards."""
+        return {}
+
     def dates_used(self) -> list[tuple[str, DateMark]]:
         """The dates that decide when this version is in force."""
         marks = [("effective", self.meta.effective)]

@@ -1,5 +1,6 @@
-"""The only module that touches durable-rules: compile conditions into one ruleset per
-bundle and decide each condition as true, false or unknown through its C core.
+"""The only module that touches durable-rules: compile a bundle's conditions into rulesets
+(one, or shards of a large list) and decide each condition as true, false or unknown through
+its C core.
 
 Each condition becomes two rules: T (the condition holds) and P (it could hold: every
 comparison also passes when a fact it needs is missing). T fired ⇒ true; only P fired ⇒
@@ -15,6 +16,13 @@ Measured behaviour this design follows (shared/reference/durable-rules-notes.md)
   matches any comparison against a missing `$m` attribute;
 - a guard first in every pattern (a bucket key), so no pattern can match the engine's own
   state message, and rules grouped into buckets so no network node gets too many siblings;
+- buckets grouped into shards, one ruleset each, of no more buckets than the bundled rules
+  have (`SHARD_BUCKETS`); a judgement asserts its facts into each shard holding a version in
+  force. In one ruleset every bucket on waits at the root of durable-rules' depth-first walk,
+  whose stack holds 64 nodes (error 303 when full): a list 3× the bundled one failed
+  judgements. And a session allocates and zeroes state for every rule of its ruleset, which
+  costs more per rule once it outgrows the CPU cache (a 10× ruleset: 21× the 1× session cost;
+  ten 1× shards: 10×);
 - all calls serialised under one lock: the C core has no locks of its own;
 - JSON written for its own parser (`_dumps`): it rejects a number such as 1e-05 whose
   exponent has no decimal point before it (error 204), which Python writes for valid
@@ -37,6 +45,7 @@ from .conditions import All, AnyOf, Compare, Kleene, Node, Values, expand
 from .errors import EngineFault
 
 BUCKET_RULES = 48     # rules per bucket, under the ~50 the notes measured as safe
+SHARD_BUCKETS = 10    # buckets per ruleset: the bundled rules' 10 buckets in force at once are safe
 MAX_RULES_PER_CONDITION = BUCKET_RULES
 WARMUP = "__warmup__"
 _OPS = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
@@ -221,50 +230,66 @@ class DurableRuleset:
         self._ids: list[str] = []
         self._bucket_of_version: dict[str, list[str]] = {}
         self._indexes_of_version: dict[str, list[int]] = {}
-        rules: dict[str, dict] = {WARMUP: {"all": [{"m": {WARMUP: 1}}]}}
+        self._shard_of_bucket: dict[str, int] = {}
+        self._handles: list[int] = []
+        warmup = {WARMUP: {"all": [{"m": {WARMUP: 1}}]}}
+        shards: list[dict[str, dict]] = [dict(warmup)]
         bucket, size, current_version = -1, BUCKET_RULES, None
         for test_id, (version, node) in tests.items():
             new_rules = _rules_for(f"_b{bucket}", node, len(self._ids))
             if version != current_version or size + len(new_rules) > BUCKET_RULES:
                 bucket, size, current_version = bucket + 1, 0, version
+                if bucket and bucket % SHARD_BUCKETS == 0:
+                    shards.append(dict(warmup))
                 self._bucket_of_version.setdefault(version, []).append(f"_b{bucket}")
+                self._shard_of_bucket[f"_b{bucket}"] = len(shards) - 1
                 new_rules = _rules_for(f"_b{bucket}", node, len(self._ids))
-            rules.update(new_rules)
+            shards[-1].update(new_rules)
             self._indexes_of_version.setdefault(version, []).append(len(self._ids))
             self._ids.append(test_id)
             size += len(new_rules)
-        with _LOCK:
-            try:
-                self._handle = dre.create_ruleset(f"bundle{next(_names)}", _dumps(rules))
-            except dre.error as exc:
-                raise EngineFault(f"durable-rules rejected the compiled rules: {exc}") from exc
-        # The first fact matches the warm-up rule and nothing else: if the first fact of a new
-        # ruleset fails or matches nothing, deleting its session may crash the process (seen
+        # The first fact of each new ruleset matches the warm-up rule and nothing else: if the
+        # first fact fails or matches nothing, deleting its session may crash the process (seen
         # as `free(): invalid pointer` when this fact also carried every bucket and hit error
         # 303). Then the widest case (every fact missing, every bucket on), so a limit hit
         # shows here, as an EngineFault, rather than in a judgement.
-        every_bucket = [b for buckets in self._bucket_of_version.values() for b in buckets]
         try:
-            self._run({WARMUP: 1})
-            self._run({WARMUP: 1, **{b: 1 for b in every_bucket}})
+            for shard, rules in enumerate(shards):
+                with _LOCK:
+                    try:
+                        self._handles.append(dre.create_ruleset(f"bundle{next(_names)}", _dumps(rules)))
+                    except dre.error as exc:
+                        raise EngineFault(f"durable-rules rejected the compiled rules: {exc}") from exc
+                every_bucket = [b for b, s in self._shard_of_bucket.items() if s == shard]
+                self._run(shard, {WARMUP: 1})
+                self._run(shard, {WARMUP: 1, **{b: 1 for b in every_bucket}})
         except EngineFault:
             self.close()
             raise
 
-    def _run(self, fact: dict) -> list[str]:
+    @property
+    def _handle(self) -> int | None:
+        """The first shard's ruleset: the only one for lists up to SHARD_BUCKETS buckets."""
+        return self._handles[0] if self._handles else None
+
+    def _run(self, shard: int, fact: dict) -> list[str]:
         sid = f"s{next(_sids)}"
         with _LOCK:
             try:
-                return _drain(self._handle, sid, fact)
+                return _drain(self._handles[shard], sid, fact)
             except dre.error as exc:
                 raise EngineFault(f"durable-rules failed: {exc}") from exc
 
     def statuses(self, values: Values, versions: list[str]) -> dict[str, Kleene]:
         """Each condition of the given versions: True, False, or None (unknown)."""
         fact = {_key(name): value for name, value in values.items()}
+        on: dict[int, dict[str, int]] = {}  # shard -> its buckets of the versions given
         for version in versions:
-            fact.update({b: 1 for b in self._bucket_of_version.get(version, [])})
-        fired = self._run(fact)
+            for b in self._bucket_of_version.get(version, []):
+                on.setdefault(self._shard_of_bucket[b], {})[b] = 1
+        fired: list[str] = []
+        for shard, buckets in (on or {0: {}}).items():  # nothing in force: still asked (matches nothing)
+            fired += self._run(shard, {**fact, **buckets})
         true = {int(name[1:].split("_")[0]) for name in fired if name[0] == "T"}
         maybe = {int(name[1:].split("_")[0]) for name in fired if name[0] == "P"}
         return {self._ids[i]: True if i in true else (None if i in maybe else False)
@@ -272,6 +297,6 @@ class DurableRuleset:
 
     def close(self) -> None:
         with _LOCK:
-            if self._handle is not None:
-                dre.delete_ruleset(self._handle)
-                self._handle = None
+            handles, self._handles = self._handles, []
+            for handle in handles:
+                dre.delete_ruleset(handle)

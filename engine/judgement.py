@@ -125,6 +125,54 @@ def _citation(version: Version, clause: str, text: str, text_status: str, source
                     title=meta.title, clause=clause, text=text, text_status=text_status, source=source)
 
 
+class _Element:
+    """A direct or combined element with what governs it, worked out once per version."""
+
+    __slots__ = ("criterion", "id", "direct", "governing", "preconditions", "exemptions", "yields")
+
+    def __init__(self, criterion, gates: list, precedence):
+        self.criterion, self.id = criterion, criterion.id
+        self.direct = criterion.spec.method == "direct"
+        self.governing = tuple(g for g in gates if g.spec.governs is None or self.id in g.spec.governs)
+        self.preconditions = tuple(g.id for g in self.governing if g.spec.method == "precondition")
+        self.exemptions = tuple(g.id for g in self.governing if g.spec.method == "exemption")
+        # hazard kinds on which this element defers to another standard (precedence clause)
+        self.yields = (frozenset(criterion.spec.hazards) & frozenset(precedence.yields_on)) if precedence else frozenset()
+
+
+class _Plan:
+    """One version's method as data, derived once (kept in Version.memo), not on every judgement."""
+
+    def __init__(self, version: Version):
+        gates = [c for c in version.criteria if c.spec.method in ("exemption", "precondition")]
+        self.elements = tuple(_Element(c, gates, version.meta.precedence)
+                              for c in version.criteria if c.spec.method in ("direct", "combined"))
+        self._hazards = tuple((c.spec.applies_to, c.spec.hazards) for c in version.criteria
+                              if c.spec.method in ("direct", "combined") and c.spec.hazards)
+        self._kinds_by_place: dict[Any, frozenset[str]] = {}
+        self.no_counts: dict[str, Kleene] = {e.id: False for e in self.elements}
+        meta = version.meta
+        self.standard = dict(standard=version.standard, version=version.version, document_number=meta.document_number,
+                             title=meta.title, encoded=meta.encoded, gaps=[f"{g.clause}：{g.reason}" for g in meta.gaps],
+                             notes=_date_notes(version))
+
+    @staticmethod
+    def of(version: Version) -> _Plan:
+        plan = version.memo.get("judgement")
+        if plan is None:
+            plan = version.memo.setdefault("judgement", _Plan(version))
+        return plan
+
+    def kinds_covered(self, place: Any) -> frozenset[str]:
+        """Hazard kinds of this version's direct and combined criteria that apply to the place."""
+        kinds = self._kinds_by_place.get(place)
+        if kinds is None:
+            kinds = frozenset(kind for applies_to, hazards in self._hazards
+                              if applies_to is None or place is None or place in applies_to for kind in hazards)
+            self._kinds_by_place[place] = kinds
+        return kinds
+
+
 class _Assessment:
     """One version's method applied to the condition statuses."""
 
@@ -136,41 +184,38 @@ class _Assessment:
         self.findings: list[Finding] = []
         self.combined: list[CombinedOutcome] = []
         self.needed: dict[str, list[str]] = {}  # missing fact -> ids of entries that need it
-        elements = [c for c in version.criteria if c.spec.method in ("direct", "combined")]
-        gates = [c for c in version.criteria if c.spec.method in ("exemption", "precondition")]
-        self.counts: dict[str, Kleene] = {}
-        for element in elements:
-            governing = [g for g in gates if g.spec.governs is None or element.id in g.spec.governs]
-            preconditions = [status[g.id] for g in governing if g.spec.method == "precondition"]
-            exemptions = [status[g.id] for g in governing if g.spec.method == "exemption"]
-            gate = k_and(*preconditions, k_not(k_or(*exemptions)))
-            deferred = self._deferred_to(element, covering)
-            self.counts[element.id] = False if deferred else k_and(status[element.id], gate)
-            element_status = status[element.id]
+        own = version.meta.document_number
+        plan = _Plan.of(version)
+        self.counts: dict[str, Kleene] = dict(plan.no_counts)
+        direct: Kleene = False
+        present: Kleene = False
+        for e in plan.elements:
+            element_status = status[e.id]
+            if element_status is False:
+                continue  # counts False; adds nothing to the verdict, the findings or the missing facts
+            present = k_or(present, element_status)
+            if e.governing:
+                gate = k_and(*(status[i] for i in e.preconditions), k_not(k_or(*(status[i] for i in e.exemptions))))
+            else:
+                gate = True
+            deferred = sorted({doc for kind in e.yields for doc in covering.get(kind, ()) if doc != own}) if e.yields else []
+            count = self.counts[e.id] = False if deferred else k_and(element_status, gate)
+            if e.direct:
+                direct = k_or(direct, count)
             if element_status is None:
-                self._need(element)
+                self._need(e.criterion)
             if element_status is not False and gate is None:
-                for g in governing:
+                for g in e.governing:
                     if status[g.id] is None:
                         self._need(g)
             if element_status:
-                blockers = [g for g in governing if status[g.id] is (g.spec.method == "exemption")]
-                self.findings.append(self._finding(element, self.counts[element.id], blockers, deferred))
+                blockers = [g for g in e.governing if status[g.id] is (g.spec.method == "exemption")]
+                self.findings.append(self._finding(e.criterion, count, blockers, deferred))
                 self.findings += [self._finding(g, None, []) for g in blockers
                                   if g.id not in {f.criterion for f in self.findings}]
-        direct = k_or(*(self.counts[e.id] for e in elements if e.spec.method == "direct"))
         combined = k_or(*(self._combined(rule) for rule in version.combined))
         self.major = k_or(direct, combined)
-        self.present = k_or(*(status[e.id] for e in elements))
-
-    def _deferred_to(self, element, covering: dict[str, set[str]]) -> list[str]:
-        """Other standards whose judgement applies instead, by this version's precedence clause."""
-        precedence = self.version.meta.precedence
-        if precedence is None:
-            return []
-        own = self.version.meta.document_number
-        kinds = set(element.spec.hazards) & set(precedence.yields_on)
-        return sorted({doc for kind in kinds for doc in covering.get(kind, ()) if doc != own})
+        self.present = present
 
     def _need(self, entry) -> None:
         node = self.version_node(entry.id)
@@ -233,14 +278,12 @@ def _date_notes(version: Version) -> list[str]:
 def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitted: dict[str, Any],
            as_of: dt.date, evaluator: str, engine_version: str) -> Judgement:
     versions = bundle.versions_on(as_of)
-    place = values.get(bundle.vocabulary.place_fact) if bundle.vocabulary.place_fact else None
+    place_fact = bundle.vocabulary.place_fact
+    place = values.get(place_fact) if place_fact else None
     covering: dict[str, set[str]] = {}
     for v in versions:
-        for c in v.criteria:
-            applies = c.spec.applies_to is None or place is None or place in c.spec.applies_to
-            if c.spec.method in ("direct", "combined") and applies:
-                for kind in c.spec.hazards:
-                    covering.setdefault(kind, set()).add(v.meta.document_number)
+        for kind in _Plan.of(v).kinds_covered(place):
+            covering.setdefault(kind, set()).add(v.meta.document_number)
     assessments = [_Assessment(bundle, v, statuses, values, submitted, covering) for v in versions if v.meta.encoded]
     major = k_or(*(a.major for a in assessments))
     present = k_or(*(a.present for a in assessments))
@@ -267,9 +310,7 @@ def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitte
 
     standards, notes = [], []
     for v in versions:
-        standards.append(StandardInForce(standard=v.standard, version=v.version, document_number=v.meta.document_number,
-                                         title=v.meta.title, encoded=v.meta.encoded,
-                                         gaps=[f"{g.clause}：{g.reason}" for g in v.meta.gaps], notes=_date_notes(v)))
+        standards.append(StandardInForce(**_Plan.of(v).standard))
         if not v.meta.encoded:
             notes.append(f"{v.meta.document_number}《{v.meta.title}》在 {as_of} 有效，但其条文尚未编码，"
                          f"本次判定未包含该标准，也未改用其被替代的旧版本")
