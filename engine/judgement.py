@@ -96,6 +96,7 @@ class StandardInForce(BaseModel):
     document_number: str
     title: str
     encoded: bool
+    applies_to_place: bool  # some criterion of it applies to the submitted kind of place (or that is unknown)
     gaps: list[str] = []
     notes: list[str] = []
 
@@ -150,6 +151,7 @@ class _Plan:
         self._hazards = tuple((c.spec.applies_to, c.spec.hazards) for c in version.criteria
                               if c.spec.method in ("direct", "combined") and c.spec.hazards)
         self._kinds_by_place: dict[Any, frozenset[str]] = {}
+        self._scopes = tuple(c.spec.applies_to for c in version.criteria)
         self.no_counts: dict[str, Kleene] = {e.id: False for e in self.elements}
         meta = version.meta
         self.standard = dict(standard=version.standard, version=version.version, document_number=meta.document_number,
@@ -162,6 +164,11 @@ class _Plan:
         if plan is None:
             plan = version.memo.setdefault("judgement", _Plan(version))
         return plan
+
+    def applies_to_place(self, place: Any) -> bool:
+        """False only when every criterion is limited to other kinds of place (an unencoded
+        version's scope is unknown, so it counts as applying)."""
+        return not self._scopes or place is None or any(s is None or place in s for s in self._scopes)
 
     def kinds_covered(self, place: Any) -> frozenset[str]:
         """Hazard kinds of this version's direct and combined criteria that apply to the place."""
@@ -310,7 +317,8 @@ def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitte
 
     standards, notes = [], []
     for v in versions:
-        standards.append(StandardInForce(**_Plan.of(v).standard))
+        plan = _Plan.of(v)
+        standards.append(StandardInForce(**plan.standard, applies_to_place=plan.applies_to_place(place)))
         if not v.meta.encoded:
             notes.append(f"{v.meta.document_number}《{v.meta.title}》在 {as_of} 有效，但其条文尚未编码，"
                          f"本次判定未包含该标准，也未改用其被替代的旧版本")

@@ -50,13 +50,16 @@ def judgement_text(j: Judgement) -> str:
             lines.append(f"      需要它的条款：{', '.join(m.needed_by)}")
         lines.append("")
     lines.append("判定日有效的标准：")
-    for s in j.standards:
+    for s in (s for s in j.standards if s.applies_to_place):
         state = "已编码" if s.encoded else "有效但未编码（本次未据此判定）"
         lines.append(f"  - {s.document_number}《{s.title}》[{s.standard}@{s.version}] {state}")
         for gap in s.gaps:
             lines.append(f"      未编码部分：{gap}")
         for note in s.notes:
             lines.append(f"      注意：{note}")
+    elsewhere = [f"{s.document_number}《{s.title}》" for s in j.standards if not s.applies_to_place]
+    if elsewhere:
+        lines.append(f"  （有效但其条款不适用于该类场所：{'、'.join(elsewhere)}）")
     if j.notes:
         lines.append("")
         lines.append("提示：")
