@@ -1,8 +1,12 @@
-"""A fixed, realistic corpus of facilities for benchmarks: the bundled examples, perturbed.
+"""A fixed, realistic corpus of facilities for benchmarks: the bundled examples and the compliant
+baselines of the living documentation, perturbed.
 
-Deterministic (seeded): every run judges the same facilities. Perturbations flip booleans, move
-numbers across their thresholds, change enum states and drop facts, so the corpus holds major,
-ordinary, none and indeterminate judgements in realistic proportions.
+Deterministic (seeded): every run judges the same facilities. The bases are the example
+facilities (examples/*.yaml: mostly hazardous) and the compliant baselines (features/baselines/*.yaml:
+one complete, compliant facility per kind of place, written in Chinese labels). Perturbations
+flip booleans, move numbers across their thresholds, change enum states and drop facts, so the
+corpus holds major, ordinary, none and indeterminate judgements across many kinds of place.
+Values are JSON values (the same facilities are posted to the service).
 """
 
 from __future__ import annotations
@@ -20,6 +24,33 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _examples() -> list[dict[str, Any]]:
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.yaml"))]
+
+
+def _baselines(bundle: Bundle) -> list[dict[str, Any]]:
+    """The compliant baselines, from Chinese labels and value words to fact names and values."""
+    vocab = bundle.vocabulary
+    by_label = {f.label: name for name, f in vocab.facts.items()}
+    out = []
+    for path in sorted((ROOT / "features" / "baselines").glob("*.yaml")):
+        facts: dict[str, Any] = {}
+        for word, raw in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            name = by_label.get(str(word), str(word))
+            definition = vocab.facts.get(name)
+            if definition is None or raw is None:
+                continue  # a baseline written for other rules: skip what this vocabulary lacks
+            if definition.type == "boolean":
+                value = {"是": True, "否": False}.get(raw, raw)
+            elif definition.type == "enum":
+                value = next((code for code, label in (definition.values or {}).items() if raw in (code, label)), raw)
+            else:
+                value = raw
+            facts[name] = value
+        out.append(facts)
+    return out
+
+
+def bases(bundle: Bundle) -> list[dict[str, Any]]:
+    return _examples() + _baselines(bundle)
 
 
 def _perturb(rng: random.Random, facts: dict[str, Any], bundle: Bundle) -> dict[str, Any]:
@@ -46,5 +77,5 @@ def _perturb(rng: random.Random, facts: dict[str, Any], bundle: Bundle) -> dict[
 
 def facilities(bundle: Bundle, count: int, seed: int = 20261129) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    base = _examples()
+    base = bases(bundle)
     return [_perturb(rng, rng.choice(base), bundle) for _ in range(count)]
