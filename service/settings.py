@@ -33,7 +33,7 @@ class Settings:
     port: int = 8000
     workers: int = 1
     admin_token: str | None = None      # unset: POST /v1/admin/reload is disabled
-    max_body_bytes: int = 1_048_576     # JSON requests
+    max_body_bytes: int = 8_388_608     # JSON requests: a full batch of 1,000 facilities is ~2 MB
     max_stream_bytes: int = 67_108_864  # NDJSON batch streams
     max_batch: int = 1_000              # facilities per JSON batch; more goes as NDJSON
     state_dir: Path | None = None       # shared by the workers of one server, to spread reloads
@@ -48,7 +48,7 @@ class Settings:
             port=_int(env, "HAZARD_PORT", 8000, 1, 65535),
             workers=_int(env, "HAZARD_WORKERS", 1, 1, 64),
             admin_token=env.get("HAZARD_ADMIN_TOKEN") or None,
-            max_body_bytes=_int(env, "HAZARD_MAX_BODY_BYTES", 1_048_576, 1024, 1 << 30),
+            max_body_bytes=_int(env, "HAZARD_MAX_BODY_BYTES", 8_388_608, 1024, 1 << 30),
             max_stream_bytes=_int(env, "HAZARD_MAX_STREAM_BYTES", 67_108_864, 1024, 1 << 32),
             max_batch=_int(env, "HAZARD_MAX_BATCH", 1_000, 1, 100_000),
             state_dir=Path(state) if state else None,

@@ -66,7 +66,7 @@ def test_malformed_requests_are_422_problems(server, body):
 
 
 def test_oversize_body_is_refused(server):
-    r = httpx.post(f"{server}/v1/judgements", content=b" " * 2_000_000, headers={"content-type": "application/json"})
+    r = httpx.post(f"{server}/v1/judgements", content=b" " * 9_000_000, headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert r.headers["content-type"].startswith("application/problem+json")
 
