@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import list_render, listing, render
+from .build_check import check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
 from .loader import load
@@ -85,8 +86,17 @@ def _cmd_judge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _built_in_child(rules_dir: Path, timeout: float) -> None:
+    """Build the (linted) rules in a child process with a timeout: durable-rules may hang or
+    crash on a set of files that passes lint, and it must not do so here."""
+    check = check_build(rules_dir, timeout)
+    if not check.ok:
+        raise InputError(f"{rules_dir}: {check.problem}")
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     bundle = load(args.dir)
+    _built_in_child(args.dir, args.build_timeout)
     print(f"规则文件无误 / rule files OK: {len(bundle.versions)} 个版本, {len(bundle.criteria)} 条判定标准, "
           f"{len(bundle.vocabulary.facts)} 个事实; 摘要 digest {bundle.digest[:12]}")
     return 0
@@ -181,10 +191,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         raise InputError(str(exc)) from None
     load(settings.rules_dir)  # refuse to start on broken rules, with the lint errors
+    _built_in_child(settings.rules_dir, settings.build_timeout)  # and on rules durable-rules cannot build
     print(f"判定服务 / judgement service: http://{settings.host}:{settings.port}  (文档 docs: /docs, "
           f"workers: {settings.workers}, rules: {settings.rules_dir})", flush=True)
+    # glibc gives the request threads (up to 40 per worker) malloc arenas of their own, up to 8
+    # per core; memory freed in one is not reused by the others. Under load and reloads worker
+    # memory grew by half in a minute (tests/stress/stress.py); with two arenas it is about half
+    # as large and settles at its working size.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    # The server must keep an idle connection open longer than clients keep it in their pools
+    # (httpx: 5 s): closing it first races a client reusing it, whose request is then lost
+    # ("Server disconnected without sending a response"); uvicorn's default is 5 s.
     uvicorn.run("service:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="warning")
+                workers=settings.workers, log_level="warning", timeout_keep_alive=settings.keepalive)
     return 0
 
 
@@ -209,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint", help="检查规则文件 / check rule files")
     lint.add_argument("dir", type=Path, nargs="?", default=BUNDLED_RULES)
+    lint.add_argument("--build-timeout", type=float, default=60.0,
+                      help="在子进程中编译规则的时限（秒）/ seconds allowed to build the rules in a child process")
     lint.set_defaults(run=_cmd_lint)
 
     facts = sub.add_parser("facts", help="事实词汇表 / the fact vocabulary")

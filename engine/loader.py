@@ -434,11 +434,15 @@ def _overlap(a: Version, b: Version) -> bool:
     return starts_before_end(s1, e2) and starts_before_end(s2, e1)
 
 
-def _digest(files: list[Path], root: Path) -> str:
+def _digest(files: list[Path], root: Path) -> str | None:
+    """sha256 over the files' names and bytes; None if one cannot be read."""
     sha = hashlib.sha256()
     for path in files:
         sha.update(str(path.relative_to(root)).encode() + b"\0")
-        sha.update(path.read_bytes() + b"\0")
+        try:
+            sha.update(path.read_bytes() + b"\0")
+        except OSError:
+            return None
     return sha.hexdigest()
 
 
@@ -451,6 +455,10 @@ def load(root: str | Path) -> Bundle:
     fact_files = sorted((root / "facts").glob("*.yaml"))
     version_files = sorted((root / "standards").glob("*/*.yaml"))
     list_files = sorted((root / "lists").glob("*.yaml"))
+    # The digest names the bytes that were parsed: files are hashed before and after parsing,
+    # and a file changed in between (an edit during a reload) fails the load rather than
+    # labelling one content with another's digest.
+    before = _digest(fact_files + version_files + list_files, root)
     stray = sorted(set(root.rglob("*.y*ml")) - set(fact_files) - set(version_files) - set(list_files))
     for path in stray:
         loader.problems.append(RuleProblem(
@@ -463,7 +471,11 @@ def load(root: str | Path) -> Bundle:
     lists = {p.stem: parsed for p in list_files if (parsed := loader.list_file(p, vocab, versions)) is not None}
     if loader.problems:
         raise RuleError(loader.problems)
-    return Bundle(str(root), vocab, tuple(versions), _digest(fact_files + version_files + list_files, root), lists)
+    digest = _digest(fact_files + version_files + list_files, root)
+    if digest is None or digest != before:
+        raise RuleError([RuleProblem(str(root), None, (), "规则文件在加载期间被修改，未加载，请重试",
+                                     "rule files changed while being loaded; nothing loaded, try again")])
+    return Bundle(str(root), vocab, tuple(versions), digest, lists)
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

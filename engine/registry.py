@@ -8,6 +8,11 @@ retired engine is closed when its last lease ends.
 Several processes serving the same rules (server workers) share a signal file: a process
 that activated new rules writes its digest there, and the others, noticing the change on
 their next lease, reload too.
+
+Rule files are untrusted: before a reload builds them here, a child process builds them
+with a timeout (engine.build_check), since durable-rules may hang holding the GIL or abort
+the process on some sets that pass lint. A process following another's announcement skips
+that when it loaded exactly the files the announcer checked (same digest).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .build_check import DEFAULT_TIMEOUT, check_build
 from .bundle import Bundle
 from .engine import Engine, Evaluator
 from .errors import EngineFault, RuleError
@@ -45,8 +51,10 @@ class ReloadResult:
 class ActiveRules:
     SIGNAL_CHECK_SECONDS = 0.5
 
-    def __init__(self, rules_dir: str | Path, evaluator: Evaluator = "durable", signal_file: Path | None = None):
+    def __init__(self, rules_dir: str | Path, evaluator: Evaluator = "durable", signal_file: Path | None = None,
+                 build_timeout: float = DEFAULT_TIMEOUT):
         self.rules_dir = Path(rules_dir)
+        self.build_timeout = build_timeout
         self._signal_file = signal_file
         self._signal_seen = self._read_signal()
         self._signal_next_check = 0.0
@@ -76,12 +84,17 @@ class ActiveRules:
             if close:
                 live.engine.close()
 
-    def reload(self, announce: bool = True) -> ReloadResult:
+    def reload(self, announce: bool = True, checked_digest: str | None = None) -> ReloadResult:
         """Load, check and compile the rules directory; activate it only if all of that worked
-        (and then, if announce, tell the other processes sharing the signal file)."""
+        (and then, if announce, tell the other processes sharing the signal file).
+        checked_digest: files with this digest were already built in a child process."""
         with self._reloading:
             try:
-                engine = Engine(load(self.rules_dir), self._evaluator)
+                bundle = load(self.rules_dir)
+                problem = self._check_build(bundle, checked_digest)
+                if problem:
+                    raise EngineFault(problem)
+                engine = Engine(bundle, self._evaluator)
             except RuleError as exc:
                 result = ReloadResult(False, _now(), None, [str(p) for p in exc.problems])
             except EngineFault as exc:
@@ -98,6 +111,18 @@ class ActiveRules:
                     self._write_signal(engine.bundle.digest)
             self.last_reload = result
             return result
+
+    def _check_build(self, bundle: Bundle, checked_digest: str | None) -> str | None:
+        """Why the loaded bundle must not be built in this process, or None."""
+        if self._evaluator != "durable" or bundle.digest == checked_digest:
+            return None
+        check = check_build(self.rules_dir, self.build_timeout)
+        if not check.ok:
+            return check.problem
+        if check.digest != bundle.digest:
+            return ("规则文件在重新加载期间被修改，未启用，请再次重新加载 / the rule files changed during the reload; "
+                    "not activated, reload again")
+        return None
 
     def _read_signal(self) -> str | None:
         try:
@@ -121,7 +146,8 @@ class ActiveRules:
         current = self._read_signal()
         if current and current != self._signal_seen:
             self._signal_seen = current
-            self.reload(announce=False)  # following, not announcing: no ping-pong between processes
+            # following, not announcing: no ping-pong between processes; the announcer built these files
+            self.reload(announce=False, checked_digest=current.split(" ", 1)[0])
 
     def close(self) -> None:
         with self._state:

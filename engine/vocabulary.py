@@ -20,6 +20,11 @@ from .schema import DerivedDef, FactDef
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DEFAULT_LIMIT = 1e12  # numbers beyond this are not measurements; durable-rules holds doubles
+# A close name is suggested for the first few unknown names of a facility only, and only for
+# names of a sensible length: each suggestion costs milliseconds, and a 1 MB body holds
+# 100,000 names (it held a server worker for minutes).
+SUGGEST_AT_MOST = 3
+SUGGEST_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -56,15 +61,17 @@ class Vocabulary:
             raise FactError([FactProblem("(facts)", "事实应为“名称: 值”的映射", "facts must be a name: value mapping")])
         values: Values = {}
         problems: list[FactProblem] = []
+        unknown = 0
         for name, raw in submitted.items():
-            problem = self._check_one(name, raw, values)
+            problem = self._check_one(name, raw, values, suggest=unknown < SUGGEST_AT_MOST)
             if problem:
                 problems.append(problem)
+                unknown += name not in self.facts
         if problems:
             raise FactError(problems)
         return values
 
-    def _check_one(self, name: Any, raw: Any, values: Values) -> FactProblem | None:
+    def _check_one(self, name: Any, raw: Any, values: Values, suggest: bool = True) -> FactProblem | None:
         if not isinstance(name, str):
             return FactProblem(repr(name), "事实名应为文字", "a fact name must be text")
         definition = self.facts.get(name)
@@ -72,7 +79,8 @@ class Vocabulary:
             if name in self.derived:
                 return FactProblem(name, f"“{self.label(name)}”由其他事实推出，不能直接提交",
                                    f"'{name}' is derived from other facts and cannot be submitted")
-            close = difflib.get_close_matches(name, list(self.facts), n=1)
+            close = difflib.get_close_matches(name, list(self.facts), n=1) \
+                if suggest and len(name) <= SUGGEST_MAX_LENGTH else []
             hint_zh = f"（是否想写 “{close[0]}”？）" if close else ""
             hint_en = f" (did you mean '{close[0]}'?)" if close else ""
             return FactProblem(name, f"未知事实，词汇表中没有{hint_zh}", f"unknown fact, not in the vocabulary{hint_en}")

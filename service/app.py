@@ -85,7 +85,8 @@ def _reload_info(rules: ActiveRules) -> ReloadInfo:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    rules = ActiveRules(settings.rules_dir, signal_file=settings.state_dir / "active-rules" if settings.state_dir else None)
+    rules = ActiveRules(settings.rules_dir, signal_file=settings.state_dir / "active-rules" if settings.state_dir else None,
+                        build_timeout=settings.build_timeout)
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
                   version=ENGINE_VERSION,
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
@@ -107,14 +108,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers[DIGEST_HEADER] = judgement.provenance.rules_digest
         return judgement
 
-    def judge_item(engine: Engine, item: BatchItem, index: int) -> BatchResult:
+    def judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
+        """at: where the items are in the body (a JSON batch: /items/<i>; an NDJSON stream: /<i>)."""
         try:
             return BatchResult(id=item.id, judgement=engine.judge(item.facts, item.as_of or today_in_china()))
         except FactError as exc:
             return BatchResult(id=item.id, error=Problem(
                 title="事实有误，未作判定 / facts rejected, nothing judged", status=422,
                 detail=f"{len(exc.problems)} 个事实有误 / {len(exc.problems)} wrong fact(s)",
-                errors=problems.fact_problems(exc, "items", index)))
+                errors=problems.fact_problems(exc, *at, index)))
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
               responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
@@ -157,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 detail=f"第 {index + 1} 行无效 / line {index + 1} is invalid", errors=errors))
         else:
             with rules.lease() as engine:
-                result = judge_item(engine, item, index)
+                result = judge_item(engine, item, index, at=())
         return result.model_dump_json().encode() + b"\n"
 
     @app.get("/v1/standards", response_model=list[catalogue.StandardView], tags=["rules"])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 bearer token characters
 
 
 class SettingsError(ValueError):
@@ -26,6 +28,15 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
     return value
 
 
+def _token(token: str | None) -> str | None:
+    """A bearer token can only be sent in these characters: any other (e.g. non-ASCII, which
+    arrives as Latin-1) would make every reload fail as unauthorised, without saying why."""
+    if token is not None and not B64TOKEN.fullmatch(token):
+        raise SettingsError("HAZARD_ADMIN_TOKEN 只能含字母、数字与 -._~+/（末尾可有 =）/ "
+                            "may hold only letters, digits and -._~+/ (then = padding)")
+    return token
+
+
 @dataclass(frozen=True)
 class Settings:
     rules_dir: Path = BUNDLED_RULES
@@ -37,6 +48,8 @@ class Settings:
     max_stream_bytes: int = 67_108_864  # NDJSON batch streams
     max_batch: int = 1_000              # facilities per JSON batch; more goes as NDJSON
     state_dir: Path | None = None       # shared by the workers of one server, to spread reloads
+    build_timeout: int = 60             # seconds to build reloaded rules in a child process first
+    keepalive: int = 75                 # seconds an idle connection stays open: longer than clients keep theirs
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -47,9 +60,11 @@ class Settings:
             host=env.get("HAZARD_HOST") or "127.0.0.1",
             port=_int(env, "HAZARD_PORT", 8000, 1, 65535),
             workers=_int(env, "HAZARD_WORKERS", 1, 1, 64),
-            admin_token=env.get("HAZARD_ADMIN_TOKEN") or None,
+            admin_token=_token(env.get("HAZARD_ADMIN_TOKEN") or None),
             max_body_bytes=_int(env, "HAZARD_MAX_BODY_BYTES", 8_388_608, 1024, 1 << 30),
             max_stream_bytes=_int(env, "HAZARD_MAX_STREAM_BYTES", 67_108_864, 1024, 1 << 32),
             max_batch=_int(env, "HAZARD_MAX_BATCH", 1_000, 1, 100_000),
             state_dir=Path(state) if state else None,
+            build_timeout=_int(env, "HAZARD_BUILD_TIMEOUT", 60, 1, 3600),
+            keepalive=_int(env, "HAZARD_KEEPALIVE", 75, 1, 3600),
         )

@@ -1,0 +1,222 @@
+"""Untrusted rule files are built in a child process with a timeout before they are loaded here.
+
+A set of files can pass lint (each condition within durable-rules' limits) and still hang
+durable-rules' create_ruleset while it holds the GIL: more than 512 distinct sibling conditions
+under one network node. One file does it: 13 criteria, each `in` a list of 40 values of one enum
+(520 values in all), fall into one bucket, whose guard node then has 520 alternatives (plus the
+`$nex` of the may-hold rules): 510 and 511 values build, 512 and more hang (measured). A reload,
+`hazard lint` and `hazard serve` build the files in a child process first (engine.build_check)
+and refuse them if it fails, crashes or times out; the rules in service keep serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import engine
+import engine.build_check
+import engine.registry
+from engine.build_check import BuildCheck, check_build
+from engine.registry import ActiveRules
+from live_server import free_port
+from service import create_app
+from service.settings import Settings
+
+HAZARD = str(Path(sys.executable).with_name("hazard"))
+TIMEOUT = 4  # seconds: the child needs about 0.5 s to import and load before it hangs
+DAY = dt.date(2025, 6, 1)
+FACTS = "facts:\n  n: {type: integer, label: 数量, description: d, minimum: 0, maximum: 9}\n"
+HEAD = textwrap.dedent("""\
+    document_number: T-{i}
+    title: 测试{i}
+    issuer: 测试
+    issued: {{date: 2020-01-01, status: verbatim}}
+    effective: {{date: 2020-01-01, status: verbatim}}
+    source_url: http://example.invalid
+    scope: 测试
+    encoded: true
+    method:
+      direct: {{clause: d, text: t, text_status: verbatim}}
+    criteria:
+    """)
+
+
+def criterion(cid: str, condition: str) -> str:
+    return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
+            f"    method: direct\n    condition: {condition}\n")
+
+
+def rules_with(root: Path, versions: int) -> Path:
+    """A good rules directory: `versions` standards, each one criterion on the fact n."""
+    (root / "facts").mkdir(parents=True)
+    (root / "facts" / "f.yaml").write_text(FACTS, encoding="utf-8")
+    add_standards(root, range(versions))
+    return root
+
+
+def add_standards(root: Path, numbers) -> None:
+    for i in numbers:
+        folder = root / "standards" / f"s{i:04d}"
+        folder.mkdir(parents=True)
+        (folder / "v1.yaml").write_text(HEAD.format(i=i) + criterion(f"s{i}.c", f"{{fact: n, lt: {i % 7 + 1}}}"),
+                                        encoding="utf-8")
+
+
+def add_hanging_standard(root: Path, values: int = 520) -> None:
+    """One file (and its enum fact): criteria `in` 40 distinct values each, `values` in all."""
+    (root / "facts" / "hostile.yaml").write_text(
+        "facts:\n  e: {type: enum, label: e, description: d, values: {%s}}\n"
+        % ", ".join(f"v{i}: v{i}" for i in range(values)), encoding="utf-8")
+    body = "".join(criterion(f"h{c}", "{fact: e, in: [%s]}" % ", ".join(f"v{j}" for j in range(c * 40, min(values, c * 40 + 40))))
+                   for c in range((values + 39) // 40))
+    (root / "standards" / "hostile").mkdir(parents=True)
+    (root / "standards" / "hostile" / "v1.yaml").write_text(HEAD.format(i="h") + body, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hanging(tmp_path_factory) -> Path:
+    root = rules_with(tmp_path_factory.mktemp("hang") / "rules", 3)
+    add_hanging_standard(root)
+    return root
+
+
+def replace_with(rules: Path, other: Path) -> None:
+    for part in ("facts", "standards"):
+        shutil.rmtree(rules / part)
+        shutil.copytree(other / part, rules / part)
+
+
+def test_lint_passes_the_hanging_set(hanging):
+    assert engine.lint(hanging) == []  # so only a build can tell
+
+
+def test_child_build_of_the_hanging_set_times_out(hanging):
+    t0 = time.monotonic()
+    check = check_build(hanging, timeout=TIMEOUT)
+    assert not check.ok and check.digest is None
+    assert f"did not finish within {TIMEOUT} s" in check.problem and "超过" in check.problem
+    assert time.monotonic() - t0 < TIMEOUT + 5
+
+
+def test_a_child_that_crashes_is_reported_with_its_signal(tmp_path, monkeypatch):
+    """durable-rules has aborted processes (`free(): invalid pointer`) on some rule sets: the
+    child's death by a signal is a refusal naming the signal, not a crash here."""
+    monkeypatch.setattr(engine.build_check, "_CHILD", "import os, sys; sys.stderr.write('double free'); os.abort()")
+    check = check_build(rules_with(tmp_path / "rules", 1), timeout=30)
+    assert not check.ok and "SIGABRT" in check.problem and "double free" in check.problem
+
+
+def test_just_under_the_limit_builds(tmp_path):
+    root = rules_with(tmp_path / "rules", 1)
+    add_hanging_standard(root, values=511)
+    assert check_build(root, timeout=60).ok
+
+
+def test_child_build_of_good_rules_gives_their_digest(tmp_path):
+    rules = rules_with(tmp_path / "rules", 3)
+    assert check_build(rules) == BuildCheck(engine.load(rules).digest)
+
+
+def test_reload_of_a_hanging_set_is_refused_in_time_and_the_old_rules_keep_serving(tmp_path, hanging):
+    rules = rules_with(tmp_path / "rules", 3)
+    active = ActiveRules(rules, build_timeout=TIMEOUT)
+    before = active.bundle.digest
+    replace_with(rules, hanging)
+    t0 = time.monotonic()
+    result = active.reload()
+    elapsed = time.monotonic() - t0
+    assert not result.ok and "did not finish" in result.problems[0]
+    assert elapsed < TIMEOUT + 10
+    assert active.bundle.digest == before and active.last_reload == result
+    with active.lease() as e:
+        assert e.judge({"n": 0}, DAY).classification == "major"  # the three old standards
+    active.close()
+
+
+def test_a_follower_does_not_build_again_what_the_announcer_built(tmp_path, monkeypatch):
+    rules = rules_with(tmp_path / "rules", 2)
+    active = ActiveRules(rules)
+    add_standards(rules, [7])
+    digest = engine.load(rules).digest
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("built again in a child process")
+
+    monkeypatch.setattr(engine.registry, "check_build", must_not_run)
+    assert active.reload(announce=False, checked_digest=digest).ok
+    assert active.bundle.digest == digest
+    active.close()
+
+
+def test_files_changed_between_the_child_build_and_the_load_are_refused(tmp_path, monkeypatch):
+    rules = rules_with(tmp_path / "rules", 2)
+    active = ActiveRules(rules)
+    before = active.bundle.digest
+    add_standards(rules, [7])
+    monkeypatch.setattr(engine.registry, "check_build", lambda *a, **k: BuildCheck("0" * 64))
+    result = active.reload()
+    assert not result.ok and "changed during the reload" in result.problems[0]
+    assert active.bundle.digest == before
+    active.close()
+
+
+def test_hazard_lint_refuses_the_hanging_set_within_its_timeout(hanging):
+    t0 = time.monotonic()
+    done = subprocess.run([HAZARD, "lint", str(hanging), "--build-timeout", str(TIMEOUT)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "did not finish" in done.stderr and "not activated" in done.stderr
+    assert time.monotonic() - t0 < TIMEOUT + 30
+
+
+def test_admin_reload_of_a_hanging_set_is_a_422_and_judgements_go_on(tmp_path, hanging):
+    rules = rules_with(tmp_path / "rules", 3)
+    settings = Settings(rules_dir=rules, admin_token="t", build_timeout=TIMEOUT)
+    with TestClient(create_app(settings)) as client:
+        before = client.get("/readyz").json()["rules_digest"]
+        replace_with(rules, hanging)
+        r = client.post("/v1/admin/reload", headers={"Authorization": "Bearer t"})
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+        assert "did not finish" in r.json()["detail"] and r.headers["x-rules-digest"] == before
+        ready = client.get("/readyz").json()
+        assert ready["rules_digest"] == before and ready["last_reload"]["ok"] is False
+        j = client.post("/v1/judgements", json={"facts": {"n": 0}, "as_of": DAY.isoformat()})
+        assert j.status_code == 200 and j.json()["classification"] == "major"
+
+
+def test_a_file_changed_while_loading_is_refused_not_labelled_with_the_new_digest(tmp_path, monkeypatch):
+    """A reload reads every file; an edit landing between reading a file and hashing it must not
+    give the old content the new content's digest (a half-loaded version under a real name)."""
+    import engine.loader
+    rules = rules_with(tmp_path / "rules", 2)
+    edited = rules / "standards" / "s0000" / "v1.yaml"
+    original = engine.loader.read_file
+
+    def read_then_edit(path, *args):
+        doc = original(path, *args)
+        if Path(path) == edited:
+            edited.write_text(edited.read_text(encoding="utf-8").replace("text: t\n", "text: 改了\n"), encoding="utf-8")
+        return doc
+
+    monkeypatch.setattr(engine.loader, "read_file", read_then_edit)
+    with pytest.raises(engine.RuleError, match="changed while being loaded"):
+        engine.load(rules)
+    monkeypatch.undo()
+    assert engine.load(rules).criteria["s0.c"][1].spec.text == "改了"  # loaded whole the next time
+
+
+def test_hazard_serve_refuses_to_start_on_the_hanging_set(hanging):
+    env = {**os.environ, "HAZARD_BUILD_TIMEOUT": str(TIMEOUT), "HAZARD_RULES": str(hanging)}
+    env.pop("HAZARD_ADMIN_TOKEN", None)
+    done = subprocess.run([HAZARD, "serve", "--port", str(free_port())], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1 and "did not finish" in done.stderr, done.stdout + done.stderr
