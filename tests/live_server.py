@@ -63,3 +63,53 @@ def running_server(rules_dir: Path, workers: int = 1, token: str | None = "test-
             proc.kill()
             proc.wait()
         log.close()
+
+
+def worker_pids(master: int) -> list[int]:
+    """The uvicorn worker processes of a `hazard serve` master: its children started by
+    multiprocessing (not its resource tracker, nor anything else)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if ppid == master and b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline:
+            pids.append(int(entry))
+    return sorted(pids)
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process (VmRSS), from /proc (psutil is not a dependency)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def client_ports(pid: int, server_port: int) -> set[int]:
+    """Client-side ports of the established TCP connections process `pid` holds to `server_port`."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
+            if state == "01" and inode in inodes and int(local.rsplit(":", 1)[1], 16) == server_port:
+                ports.add(int(remote.rsplit(":", 1)[1], 16))
+    return ports
