@@ -19,6 +19,7 @@ from .build_check import check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
 from .loader import load
+from .registry import publish
 from .yaml_source import parse_text
 
 BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -179,19 +180,25 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from service.settings import Settings, SettingsError  # the CLI fronts the service too; the engine does not
 
     # Settings reach the workers through the environment (uvicorn starts them as new processes);
-    # a state directory shared by this server's workers spreads an admin reload to all of them.
+    # the workers share a state directory: the rule store they start from and follow reloads in.
     for name, value in (("HAZARD_RULES", args.rules), ("HAZARD_HOST", args.host), ("HAZARD_PORT", args.port),
                         ("HAZARD_WORKERS", args.workers)):
         if value is not None:
             os.environ[name] = str(value)
-    state = os.environ.get("HAZARD_STATE_DIR") or tempfile.mkdtemp(prefix="hazard-")
-    os.environ["HAZARD_STATE_DIR"] = state
+    own_state = None if os.environ.get("HAZARD_STATE_DIR") else tempfile.TemporaryDirectory(prefix="hazard-")
+    if own_state:
+        os.environ["HAZARD_STATE_DIR"] = own_state.name
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise InputError(str(exc)) from None
-    load(settings.rules_dir)  # refuse to start on broken rules, with the lint errors
-    _built_in_child(settings.rules_dir, settings.build_timeout)  # and on rules durable-rules cannot build
+    # Refuse to start on broken rules (with the lint errors) or on rules durable-rules cannot
+    # build; otherwise they are what every worker starts from, whatever the directory holds later.
+    try:
+        publish(settings.rules_dir, settings.state_dir, settings.build_timeout)
+    except OSError as exc:
+        raise InputError(f"{settings.rules_dir}: 无法读取规则或写入状态目录 / cannot read the rules or write the "
+                         f"state directory: {exc}") from None
     print(f"判定服务 / judgement service: http://{settings.host}:{settings.port}  (文档 docs: /docs, "
           f"workers: {settings.workers}, rules: {settings.rules_dir})", flush=True)
     # glibc gives the request threads (up to 40 per worker) malloc arenas of their own, up to 8
@@ -202,8 +209,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # The server must keep an idle connection open longer than clients keep it in their pools
     # (httpx: 5 s): closing it first races a client reusing it, whose request is then lost
     # ("Server disconnected without sending a response"); uvicorn's default is 5 s.
-    uvicorn.run("service:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="warning", timeout_keep_alive=settings.keepalive)
+    try:
+        uvicorn.run("service:create_app", factory=True, host=settings.host, port=settings.port,
+                    workers=settings.workers, log_level="warning", timeout_keep_alive=settings.keepalive)
+    finally:
+        if own_state:
+            own_state.cleanup()
     return 0
 
 

@@ -84,8 +84,9 @@ def _pydantic_problems(doc: SourceDoc, exc: ValidationError, prefix: tuple = ())
 
 
 class _Loader:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, shown_as: Path):
         self.root = root
+        self.shown_as = shown_as
         self.problems: list[RuleProblem] = []
         self.docs: list[SourceDoc] = []
         # facts and derived facts that are defined but wrongly (already reported): conditions
@@ -95,11 +96,15 @@ class _Loader:
         # unknown, so conditions are not checked against the vocabulary
         self.vocabulary_complete = True
 
+    def name(self, path: Path) -> str:
+        """How problems name a file: under the directory the expert edits, not a staged copy."""
+        return str(self.shown_as / path.relative_to(self.root))
+
     def problem(self, doc: SourceDoc, path: tuple, zh: str, en: str) -> None:
         self.problems.append(doc.problem(path, zh, en))
 
     def read(self, path: Path) -> SourceDoc | None:
-        result = read_file(path, str(path))
+        result = read_file(path, self.name(path))
         if isinstance(result, RuleProblem):
             self.problems.append(result)
             return None
@@ -143,7 +148,7 @@ class _Loader:
                         derived_raw[name] = (doc, definition)
         if not facts:
             if self.vocabulary_complete and not self.broken:  # else the unreadable file says why
-                self.problems.append(RuleProblem(str(self.root / "facts"), None, (), "没有找到事实词汇表",
+                self.problems.append(RuleProblem(self.name(self.root / "facts"), None, (), "没有找到事实词汇表",
                                                  "no fact vocabulary found"))
             self.vocabulary_complete = False
             return None
@@ -154,7 +159,7 @@ class _Loader:
                          f"{first_doc.line_of(('facts', first, 'place'))}）",
                          f"only one fact may be the place fact (place: true); '{first}' already is")
         if len(facts) > MAX_FACTS:
-            self.problems.append(RuleProblem(str(self.root / "facts"), None, (),
+            self.problems.append(RuleProblem(self.name(self.root / "facts"), None, (),
                                              f"事实超过 {MAX_FACTS} 个，durable-rules 无法承载",
                                              f"more than {MAX_FACTS} facts: durable-rules cannot hold them"))
         derived = self._derived(facts, derived_raw)
@@ -446,12 +451,14 @@ def _digest(files: list[Path], root: Path) -> str | None:
     return sha.hexdigest()
 
 
-def load(root: str | Path) -> Bundle:
-    """Load and check every rule file under root; RuleError lists every problem found."""
+def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
+    """Load and check every rule file under root; RuleError lists every problem found.
+    shown_as: the directory to name in problems when root is a copy of it (a staged reload)."""
     root = Path(root)
     if not root.is_dir():
-        raise RuleError([RuleProblem(str(root), None, (), "规则目录不存在", "the rules directory does not exist")])
-    loader = _Loader(root)
+        raise RuleError([RuleProblem(str(shown_as or root), None, (), "规则目录不存在",
+                                     "the rules directory does not exist")])
+    loader = _Loader(root, Path(shown_as) if shown_as else root)
     fact_files = sorted((root / "facts").glob("*.yaml"))
     version_files = sorted((root / "standards").glob("*/*.yaml"))
     list_files = sorted((root / "lists").glob("*.yaml"))
@@ -462,7 +469,7 @@ def load(root: str | Path) -> Bundle:
     stray = sorted(set(root.rglob("*.y*ml")) - set(fact_files) - set(version_files) - set(list_files))
     for path in stray:
         loader.problems.append(RuleProblem(
-            str(path), None, (), "文件不在约定位置（facts/*.yaml、standards/<标准>/<版本>.yaml 或 lists/*.yaml）",
+            loader.name(path), None, (), "文件不在约定位置（facts/*.yaml、standards/<标准>/<版本>.yaml 或 lists/*.yaml）",
             "file is not where rule files go (facts/*.yaml, standards/<standard>/<version>.yaml or lists/*.yaml)"))
     vocab = loader.vocabulary(fact_files)
     usable = vocab if loader.vocabulary_complete else None
@@ -473,9 +480,9 @@ def load(root: str | Path) -> Bundle:
         raise RuleError(loader.problems)
     digest = _digest(fact_files + version_files + list_files, root)
     if digest is None or digest != before:
-        raise RuleError([RuleProblem(str(root), None, (), "规则文件在加载期间被修改，未加载，请重试",
+        raise RuleError([RuleProblem(loader.name(root), None, (), "规则文件在加载期间被修改，未加载，请重试",
                                      "rule files changed while being loaded; nothing loaded, try again")])
-    return Bundle(str(root), vocab, tuple(versions), digest, lists)
+    return Bundle(loader.name(root), vocab, tuple(versions), digest, lists)
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

@@ -1,24 +1,24 @@
 """The rules in service, replaced whole on reload (atomic activation).
 
-A reload loads, validates and compiles the new files completely before anything changes;
-a broken set is refused and the active one keeps serving. Requests hold a lease on the
-engine they started with, so a swap never changes rules under a running judgement; a
-retired engine is closed when its last lease ends.
+A reload copies the rules directory into the rule store, loads, validates and builds that
+copy completely, and only then publishes it and swaps it in; a broken set is refused and the
+active one keeps serving. Requests hold a lease on the engine they started with, so a swap
+never changes rules under a running judgement; a retired engine is closed when its last
+lease ends.
 
-Several processes serving the same rules (server workers) share a signal file: a process
-that activated new rules writes its digest there, and the others, noticing the change on
-their next lease, reload too.
+Several processes serving the same rules (server workers) share one store: the others notice
+a publication on their next lease and load that same copy, and a process started later (in
+place of a worker that died) starts from it, whatever the directory holds by then.
 
-Rule files are untrusted: before a reload builds them here, a child process builds them
-with a timeout (engine.build_check), since durable-rules may hang holding the GIL or abort
-the process on some sets that pass lint. A process following another's announcement skips
-that when it loaded exactly the files the announcer checked (same digest).
+Rule files are untrusted: a reload builds them in a child process with a timeout
+(engine.build_check) before building them here, since durable-rules may hang holding the GIL
+or abort the process on some sets that pass lint. A published copy has been through that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +31,7 @@ from .bundle import Bundle
 from .engine import Engine, Evaluator
 from .errors import EngineFault, RuleError
 from .loader import load
+from .rule_store import RuleStore
 
 
 @dataclass
@@ -49,29 +50,38 @@ class ReloadResult:
 
 
 class ActiveRules:
-    SIGNAL_CHECK_SECONDS = 0.5
+    FOLLOW_CHECK_SECONDS = 0.5
 
-    def __init__(self, rules_dir: str | Path, evaluator: Evaluator = "durable", signal_file: Path | None = None,
+    def __init__(self, rules_dir: str | Path, evaluator: Evaluator = "durable", store_dir: Path | None = None,
                  build_timeout: float = DEFAULT_TIMEOUT):
+        """store_dir: shared by the processes serving these rules (None: a private one).
+        Starts from the set published there, if any; otherwise publishes the directory's
+        (RuleError at start-up if it is broken)."""
         self.rules_dir = Path(rules_dir)
         self.build_timeout = build_timeout
-        self._signal_file = signal_file
-        self._signal_seen = self._read_signal()
-        self._signal_next_check = 0.0
         self._evaluator = evaluator
+        self._private_store = None if store_dir else tempfile.TemporaryDirectory(prefix="hazard-rules-")
+        self._store = RuleStore(store_dir or Path(self._private_store.name))
         self._state = threading.Lock()
         self._reloading = threading.Lock()
-        self._live = _Live(Engine(load(self.rules_dir), evaluator))  # RuleError propagates at start-up
-        self.last_reload = ReloadResult(True, _now(), self._live.engine.bundle.digest)
+        self._next_follow_check = 0.0
+        published = self._store.active()
+        if published:
+            engine = Engine(self._load_published(published), evaluator)
+        else:  # the operator's files at start-up: built here (hazard serve checked them in a child first)
+            engine, published = self._accept(build_in_child=False)
+        self._published_seen = published
+        self._live = _Live(engine)
+        self.last_reload = ReloadResult(True, _now(), engine.bundle.digest)
 
     @property
     def bundle(self) -> Bundle:
-        self._follow_signal()
+        self._follow()
         return self._live.engine.bundle
 
     @contextmanager
     def lease(self) -> Iterator[Engine]:
-        self._follow_signal()
+        self._follow()
         with self._state:
             live = self._live
             live.leases += 1
@@ -84,70 +94,66 @@ class ActiveRules:
             if close:
                 live.engine.close()
 
-    def reload(self, announce: bool = True, checked_digest: str | None = None) -> ReloadResult:
-        """Load, check and compile the rules directory; activate it only if all of that worked
-        (and then, if announce, tell the other processes sharing the signal file).
-        checked_digest: files with this digest were already built in a child process."""
+    def reload(self) -> ReloadResult:
+        """Copy, load, check and build the rules directory; publish and activate the copy only
+        if all of that worked."""
         with self._reloading:
             try:
-                bundle = load(self.rules_dir)
-                problem = self._check_build(bundle, checked_digest)
-                if problem:
-                    raise EngineFault(problem)
-                engine = Engine(bundle, self._evaluator)
+                engine, published = self._accept(build_in_child=self._evaluator == "durable")
             except RuleError as exc:
                 result = ReloadResult(False, _now(), None, [str(p) for p in exc.problems])
-            except EngineFault as exc:
+            except (EngineFault, OSError) as exc:
                 result = ReloadResult(False, _now(), None, [str(exc)])
             else:
-                with self._state:
-                    old, self._live = self._live, _Live(engine)
-                    old.retired = True
-                    close = old.leases == 0
-                if close:
-                    old.engine.close()
+                self._published_seen = published
+                self._activate(engine)
                 result = ReloadResult(True, _now(), engine.bundle.digest)
-                if announce:
-                    self._write_signal(engine.bundle.digest)
             self.last_reload = result
             return result
 
-    def _check_build(self, bundle: Bundle, checked_digest: str | None) -> str | None:
-        """Why the loaded bundle must not be built in this process, or None."""
-        if self._evaluator != "durable" or bundle.digest == checked_digest:
-            return None
-        check = check_build(self.rules_dir, self.build_timeout)
-        if not check.ok:
-            return check.problem
-        if check.digest != bundle.digest:
-            return ("规则文件在重新加载期间被修改，未启用，请再次重新加载 / the rule files changed during the reload; "
-                    "not activated, reload again")
-        return None
-
-    def _read_signal(self) -> str | None:
+    def _accept(self, build_in_child: bool) -> tuple[Engine, str]:
+        bundle, staging = _checked_copy(self._store, self.rules_dir, self.build_timeout, build_in_child)
         try:
-            return self._signal_file.read_text() if self._signal_file else None
-        except OSError:
-            return None
+            engine = Engine(bundle, self._evaluator)
+        except BaseException:
+            self._store.discard(staging)
+            raise
+        return engine, self._store.publish(staging, bundle.digest)
 
-    def _write_signal(self, digest: str) -> None:
-        if self._signal_file is None:
-            return
-        tmp = self._signal_file.with_name(f"{self._signal_file.name}.{os.getpid()}")
-        tmp.write_text(f"{digest} {time.time_ns()}")
-        tmp.replace(self._signal_file)  # atomic: readers see the old or the new signal, never half
-        self._signal_seen = self._read_signal()
+    def _load_published(self, published: str) -> Bundle:
+        digest = published.split(" ", 1)[0]
+        bundle = load(self._store.path_of(digest), shown_as=self.rules_dir)
+        if bundle.digest != digest:
+            raise EngineFault(f"已发布的规则副本与其摘要不符 / the published copy {digest} does not match its digest")
+        return bundle
 
-    def _follow_signal(self) -> None:
-        """Reload when another process announced new rules (looked at twice a second at most)."""
-        if self._signal_file is None or time.monotonic() < self._signal_next_check:
+    def _follow(self) -> None:
+        """Serve what another process published (looked at twice a second at most). A copy that
+        cannot be loaded (pruned meanwhile) is tried again at the next look."""
+        if time.monotonic() < self._next_follow_check:
             return
-        self._signal_next_check = time.monotonic() + self.SIGNAL_CHECK_SECONDS
-        current = self._read_signal()
-        if current and current != self._signal_seen:
-            self._signal_seen = current
-            # following, not announcing: no ping-pong between processes; the announcer built these files
-            self.reload(announce=False, checked_digest=current.split(" ", 1)[0])
+        self._next_follow_check = time.monotonic() + self.FOLLOW_CHECK_SECONDS
+        published = self._store.active()
+        if not published or published == self._published_seen or not self._reloading.acquire(blocking=False):
+            return  # nothing new, or this process is reloading (and will publish itself)
+        try:
+            if published.split(" ", 1)[0] != self._live.engine.bundle.digest:
+                self._activate(Engine(self._load_published(published), self._evaluator))
+                self.last_reload = ReloadResult(True, _now(), self._live.engine.bundle.digest)
+            self._published_seen = published
+        except (RuleError, EngineFault, OSError) as exc:
+            problems = exc.problems if isinstance(exc, RuleError) else [exc]
+            self.last_reload = ReloadResult(False, _now(), None, [str(p) for p in problems])
+        finally:
+            self._reloading.release()
+
+    def _activate(self, engine: Engine) -> None:
+        with self._state:
+            old, self._live = self._live, _Live(engine)
+            old.retired = True
+            close = old.leases == 0
+        if close:
+            old.engine.close()
 
     def close(self) -> None:
         with self._state:
@@ -155,6 +161,34 @@ class ActiveRules:
             close = self._live.leases == 0
         if close:
             self._live.engine.close()
+        if self._private_store:
+            self._private_store.cleanup()
+
+
+def publish(rules_dir: Path, store_dir: Path, build_timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check the rules directory (lint, then a build in a child process) and publish it as the
+    set a server's processes start from; its digest. RuleError / EngineFault / OSError if not."""
+    store = RuleStore(store_dir)
+    bundle, staging = _checked_copy(store, Path(rules_dir), build_timeout, build_in_child=True)
+    store.publish(staging, bundle.digest)
+    return bundle.digest
+
+
+def _checked_copy(store: RuleStore, rules_dir: Path, build_timeout: float, build_in_child: bool
+                  ) -> tuple[Bundle, Path]:
+    """A staged copy of the directory, loaded (and built in a child process); the caller
+    publishes or discards the copy."""
+    staging = store.stage(rules_dir)
+    try:
+        bundle = load(staging, shown_as=rules_dir)
+        if build_in_child:
+            check = check_build(staging, build_timeout)
+            if not check.ok:
+                raise EngineFault(check.problem)
+    except BaseException:
+        store.discard(staging)
+        raise
+    return bundle, staging
 
 
 def _now() -> dt.datetime:

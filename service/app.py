@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
@@ -85,8 +84,7 @@ def _reload_info(rules: ActiveRules) -> ReloadInfo:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    rules = ActiveRules(settings.rules_dir, signal_file=settings.state_dir / "active-rules" if settings.state_dir else None,
-                        build_timeout=settings.build_timeout)
+    rules = ActiveRules(settings.rules_dir, store_dir=settings.state_dir, build_timeout=settings.build_timeout)
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
                   version=ENGINE_VERSION,
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"

@@ -47,7 +47,7 @@ class Settings:
     max_body_bytes: int = 8_388_608     # JSON requests: a full batch of 1,000 facilities is ~2 MB
     max_stream_bytes: int = 67_108_864  # NDJSON batch streams
     max_batch: int = 1_000              # facilities per JSON batch; more goes as NDJSON
-    state_dir: Path | None = None       # shared by the workers of one server, to spread reloads
+    state_dir: Path | None = None       # shared by one server's workers: the rule store they start from and follow
     build_timeout: int = 60             # seconds to build reloaded rules in a child process first
     keepalive: int = 75                 # seconds an idle connection stays open: longer than clients keep theirs
 

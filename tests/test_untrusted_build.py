@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 import engine
 import engine.build_check
 import engine.registry
+import engine.rule_store
 from engine.build_check import BuildCheck, check_build
 from engine.registry import ActiveRules
 from live_server import free_port
@@ -143,30 +144,64 @@ def test_reload_of_a_hanging_set_is_refused_in_time_and_the_old_rules_keep_servi
     active.close()
 
 
-def test_a_follower_does_not_build_again_what_the_announcer_built(tmp_path, monkeypatch):
+def test_a_follower_loads_the_published_copy_without_building_it_again(tmp_path, monkeypatch):
     rules = rules_with(tmp_path / "rules", 2)
-    active = ActiveRules(rules)
+    store = tmp_path / "state"
+    announcer, follower = ActiveRules(rules, store_dir=store), ActiveRules(rules, store_dir=store)
     add_standards(rules, [7])
-    digest = engine.load(rules).digest
+    assert announcer.reload().ok
+    published = announcer.bundle.digest
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("built again in a child process")
 
     monkeypatch.setattr(engine.registry, "check_build", must_not_run)
-    assert active.reload(announce=False, checked_digest=digest).ok
-    assert active.bundle.digest == digest
+    add_standards(rules, [8])  # the directory moves on; the follower serves what was published
+    follower._next_follow_check = 0
+    assert follower.bundle.digest == published != engine.load(rules).digest
+    announcer.close()
+    follower.close()
+
+
+def test_a_process_started_after_a_refused_reload_serves_the_active_rules(tmp_path):
+    """A worker started in place of one that died must not load a refused edit (nor fail to
+    start on it): it starts from the published copy."""
+    rules = rules_with(tmp_path / "rules", 2)
+    store = tmp_path / "state"
+    first = ActiveRules(rules, store_dir=store)
+    before = first.bundle.digest
+    (rules / "standards" / "s0001" / "v1.yaml").write_text("criteria: [", encoding="utf-8")
+    assert not first.reload().ok
+    later = ActiveRules(rules, store_dir=store)
+    assert later.bundle.digest == before
+    with later.lease() as e:
+        assert e.judge({"n": 0}, DAY).classification == "major"
+    first.close()
+    later.close()
+
+
+def test_a_refused_reload_names_the_files_the_expert_edits_not_the_staged_copy(tmp_path):
+    rules = rules_with(tmp_path / "rules", 2)
+    active = ActiveRules(rules)
+    (rules / "standards" / "s0001" / "v1.yaml").write_text("criteria: [", encoding="utf-8")
+    (rules / "misplaced.yaml").write_text("a: 1\n", encoding="utf-8")
+    result = active.reload()
+    assert not result.ok
+    assert any(p.startswith(f"{rules / 'standards' / 's0001' / 'v1.yaml'}:") for p in result.problems), result.problems
+    assert any(p.startswith(f"{rules / 'misplaced.yaml'}") for p in result.problems), result.problems
     active.close()
 
 
-def test_files_changed_between_the_child_build_and_the_load_are_refused(tmp_path, monkeypatch):
-    rules = rules_with(tmp_path / "rules", 2)
-    active = ActiveRules(rules)
-    before = active.bundle.digest
-    add_standards(rules, [7])
-    monkeypatch.setattr(engine.registry, "check_build", lambda *a, **k: BuildCheck("0" * 64))
-    result = active.reload()
-    assert not result.ok and "changed during the reload" in result.problems[0]
-    assert active.bundle.digest == before
+def test_the_store_keeps_the_active_copy_and_a_few_before_it(tmp_path):
+    rules = rules_with(tmp_path / "rules", 1)
+    store = tmp_path / "state"
+    active = ActiveRules(rules, store_dir=store)
+    for i in range(2, 10):
+        add_standards(rules, [i])
+        assert active.reload().ok
+    kept = {p.name for p in (store / "sets").iterdir()}
+    assert active.bundle.digest in kept and len(kept) == engine.rule_store.KEEP
+    assert not [p for p in store.iterdir() if p.name.startswith("staging-")]  # nothing left behind
     active.close()
 
 

@@ -1,0 +1,85 @@
+"""Accepted rule sets, kept whole, where every process of one server can find them.
+
+The rules directory is where experts edit; it may hold a half-finished or refused edit at
+any moment. What a server serves is a copy: a reload first copies the directory into the
+store, loads, checks and builds that copy, and only then publishes it under its digest and
+names it active. Every process (a worker following a reload, a worker started in place of
+one that died) loads the active copy, never the directory, so all of them serve exactly the
+bytes that were checked, whatever is in the directory by then.
+
+    <store>/sets/<digest>/...   an accepted copy (facts/, standards/, lists/)
+    <store>/active              "<digest> <ns>" of the set in service (replaced atomically)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+KEEP = 4  # published sets kept: the active one and the few before it, which followers may still be loading
+
+
+class RuleStore:
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._sets = self.directory / "sets"
+        self._active = self.directory / "active"
+        self._sets.mkdir(parents=True, exist_ok=True)
+
+    def stage(self, rules_dir: Path) -> Path:
+        """A private copy of the YAML files in rules_dir (misplaced ones too, for the loader to
+        refuse), to load, check and build before publishing. OSError if it cannot be read."""
+        if not Path(rules_dir).is_dir():
+            raise FileNotFoundError(2, "规则目录不存在 / no such directory", str(rules_dir))
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=self.directory))
+        for path in Path(rules_dir).rglob("*.y*ml"):
+            target = staging / path.relative_to(rules_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        return staging
+
+    def discard(self, staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def publish(self, staging: Path, digest: str) -> str:
+        """Keep a checked copy under its digest and name it active; the announcement written."""
+        target = self.path_of(digest)
+        try:
+            staging.rename(target)
+        except OSError:  # already published (the same files reloaded again): keep the one there
+            if not target.is_dir():
+                raise
+            self.discard(staging)
+        os.utime(target)  # newest first when old sets are pruned
+        tmp = self._active.with_name(f"active.{os.getpid()}")
+        announcement = f"{digest} {time.time_ns()}"
+        tmp.write_text(announcement)
+        tmp.replace(self._active)  # readers see the old or the new name, never half of one
+        self._prune(keep=digest)
+        return announcement
+
+    def active(self) -> str | None:
+        """The active announcement ("<digest> <ns>"), or None before the first publication."""
+        try:
+            return self._active.read_text() or None
+        except OSError:
+            return None
+
+    def path_of(self, digest: str) -> Path:
+        return self._sets / digest
+
+    def _prune(self, keep: str) -> None:
+        sets = sorted(self._sets.iterdir(), key=_mtime, reverse=True)
+        for old in sets[KEEP:]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # pruned meanwhile by another process of the server
+        return 0
