@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 from engine.bundle import Bundle
-from engine.conditions import All, AnyOf, Compare, Kleene, Node, Ref, Values, ratio_of
+from engine.conditions import All, Compare, Kleene, Node, Ref, Values, ratio_of
 
 try:
     import zen

@@ -299,7 +299,6 @@ def test_failed_assert_does_not_leak_its_session(monkeypatch, bundle):
     assert result == {"errors": 1100, "after": ["r1"]}
     # the adapter does the same deletion inside _drain
     with engine.Engine(bundle) as e:
-        handle = e._evaluator._handle
         deleted = []
         real_delete = durable_backend.dre.delete_state
 

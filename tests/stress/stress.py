@@ -35,7 +35,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
 import random
 import shutil
 import sys
