@@ -102,10 +102,13 @@ def _rule_of(message: str) -> str:
         end = message.find('"', 2)
         if end > 2 and message.startswith('":{', end):
             return message[2:end]
-    names = list(json.loads(message))
-    if len(names) != 1:
-        raise EngineFault(f"unexpected durable-rules action message naming {names}")
-    return names[0]
+    try:
+        parsed = json.loads(message)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or len(parsed) != 1:
+        raise EngineFault(f"unexpected durable-rules action message: {message[:200]!r}")
+    return next(iter(parsed))
 
 
 def _operand(node: Compare) -> Any:

@@ -314,6 +314,66 @@ def test_failed_assert_does_not_leak_its_session(monkeypatch, bundle):
         assert e.judge({}, DAY).classification in ("none", "indeterminate")
 
 
+# --- action errors swallowed into state -------------------------------------------------------------
+
+def test_raw_host_swallows_an_action_error_into_the_state():
+    """durable-rules' Python host catches an exception raised in an action and writes it into
+    the session's state: the caller gets an answer, not the error. The adapter runs no Python
+    actions (the raw C API; matches are read as messages), so nothing can be swallowed there."""
+    done = run_python(textwrap.dedent("""
+        import json
+        from durable.lang import assert_fact, m, ruleset, when_all
+        with ruleset("swallow"):
+            @when_all(m.x > 1)
+            def act(c):
+                raise ValueError("boom in action")
+        print(json.dumps(assert_fact("swallow", {"x": 5})))
+    """), timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    state = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "boom in action" in state["exception"]  # the error is in the state; nothing was raised
+
+
+def test_the_engine_never_loads_durable_rules_python_host():
+    done = run_python(textwrap.dedent("""
+        import datetime as dt, json, sys
+        import engine
+        with engine.Engine(engine.load("rules")) as e:
+            e.judge({}, dt.date(2025, 6, 1))
+        print(json.dumps(sorted(m for m in sys.modules if m == "durable" or m.startswith("durable."))))
+    """))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("failure", ["error", "not json", "a list", "two rules"])
+def test_a_failure_while_reading_matches_is_a_fault_never_an_answer(monkeypatch, bundle, failure):
+    """Reading the matches of a judgement can fail (a durable-rules error, or a message that is not
+    what the adapter expects): the judgement fails as an EngineFault (503 over the API), its
+    session is deleted, and the next judgement is right."""
+    facts = {name: True for name, f in bundle.vocabulary.facts.items() if f.type == "boolean"}
+    message = {"not json": "T1_0 fired", "a list": '["T1_0"]', "two rules": '{ "T1_0": {}, "T2_0": {} }'}.get(failure)
+    with engine.Engine(bundle) as e, engine.Engine(bundle, "oracle") as oracle:
+        want = summary(oracle.judge(facts, DAY))
+        deleted = []
+        real_delete = durable_backend.dre.delete_state
+        real_start = durable_backend.dre.start_action_for_state
+
+        def broken_start(h, state):
+            if message is None:
+                raise durable_backend.dre.error("Could not start action, error code: 1")
+            real_start(h, state)
+            return message
+
+        monkeypatch.setattr(durable_backend.dre, "start_action_for_state", broken_start)
+        monkeypatch.setattr(durable_backend.dre, "delete_state", lambda h, sid: deleted.append(sid) or real_delete(h, sid))
+        with pytest.raises(EngineFault):
+            e.judge(facts, DAY)
+        assert deleted
+        monkeypatch.undo()
+        assert summary(e.judge(facts, DAY)) == want
+
+
 # --- type coercion ---------------------------------------------------------------------------------------
 
 def test_raw_durable_coerces_types_silently():
