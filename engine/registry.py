@@ -7,8 +7,8 @@ never changes rules under a running judgement; a retired engine is closed when i
 lease ends.
 
 Several processes serving the same rules (server workers) share one store: the others notice
-a publication on their next lease and load that same copy, and a process started later (in
-place of a worker that died) starts from it, whatever the directory holds by then.
+a publication within half a second, in a background thread, and load that same copy; a process
+started later (in place of a worker that died) starts from it, whatever the directory holds by then.
 
 Rule files are untrusted: a reload builds them in a child process with a timeout
 (engine.build_check) before building them here, since durable-rules may hang holding the GIL
@@ -64,7 +64,7 @@ class ActiveRules:
         self._store = RuleStore(store_dir or Path(self._private_store.name))
         self._state = threading.Lock()
         self._reloading = threading.Lock()
-        self._next_follow_check = 0.0
+        self._closed = threading.Event()
         published = self._store.active()
         if published:
             engine = Engine(self._load_published(published), evaluator)
@@ -73,15 +73,15 @@ class ActiveRules:
         self._published_seen = published
         self._live = _Live(engine)
         self.last_reload = ReloadResult(True, _now(), engine.bundle.digest)
+        if store_dir:  # others may publish there: follow in the background, so that no request waits for a load
+            threading.Thread(target=self._follow_publications, name="rules-follower", daemon=True).start()
 
     @property
     def bundle(self) -> Bundle:
-        self._follow()
         return self._live.engine.bundle
 
     @contextmanager
     def lease(self) -> Iterator[Engine]:
-        self._follow()
         with self._state:
             live = self._live
             live.leases += 1
@@ -127,25 +127,25 @@ class ActiveRules:
             raise EngineFault(f"已发布的规则副本与其摘要不符 / the published copy {digest} does not match its digest")
         return bundle
 
+    def _follow_publications(self) -> None:
+        while not self._closed.wait(self.FOLLOW_CHECK_SECONDS):
+            self._follow()
+
     def _follow(self) -> None:
-        """Serve what another process published (looked at twice a second at most). A copy that
-        cannot be loaded (pruned meanwhile) is tried again at the next look."""
-        if time.monotonic() < self._next_follow_check:
-            return
-        self._next_follow_check = time.monotonic() + self.FOLLOW_CHECK_SECONDS
-        published = self._store.active()
-        if not published or published == self._published_seen or not self._reloading.acquire(blocking=False):
-            return  # nothing new, or this process is reloading (and will publish itself)
-        try:
-            if published.split(" ", 1)[0] != self._live.engine.bundle.digest:
-                self._activate(Engine(self._load_published(published), self._evaluator))
-                self.last_reload = ReloadResult(True, _now(), self._live.engine.bundle.digest)
-            self._published_seen = published
-        except (RuleError, EngineFault, OSError) as exc:
-            problems = exc.problems if isinstance(exc, RuleError) else [exc]
-            self.last_reload = ReloadResult(False, _now(), None, [str(p) for p in problems])
-        finally:
-            self._reloading.release()
+        """Serve what another process published. A copy that cannot be loaded (pruned meanwhile)
+        is tried again at the next look."""
+        with self._reloading:  # after a reload of this process's own, there is nothing new to follow
+            published = self._store.active()
+            if not published or published == self._published_seen:
+                return
+            try:
+                if published.split(" ", 1)[0] != self._live.engine.bundle.digest:
+                    self._activate(Engine(self._load_published(published), self._evaluator))
+                    self.last_reload = ReloadResult(True, _now(), self._live.engine.bundle.digest)
+                self._published_seen = published
+            except Exception as exc:  # noqa: BLE001 - the follower must outlive a bad copy; the fault is reported
+                problems = exc.problems if isinstance(exc, RuleError) else [exc]
+                self.last_reload = ReloadResult(False, _now(), None, [str(p) for p in problems])
 
     def _activate(self, engine: Engine) -> None:
         with self._state:
@@ -156,6 +156,7 @@ class ActiveRules:
             old.engine.close()
 
     def close(self) -> None:
+        self._closed.set()
         with self._state:
             self._live.retired = True
             close = self._live.leases == 0
