@@ -175,9 +175,8 @@ def _maybe_date(text: str) -> dt.date | None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import tempfile
 
-    import uvicorn
-
-    from service.settings import Settings, SettingsError  # the CLI fronts the service too; the engine does not
+    from service.server import serve  # the CLI fronts the service too; the engine does not
+    from service.settings import Settings, SettingsError
 
     # Settings reach the workers through the environment (uvicorn starts them as new processes);
     # the workers share a state directory: the rule store they start from and follow reloads in.
@@ -201,20 +200,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                          f"state directory: {exc}") from None
     print(f"判定服务 / judgement service: http://{settings.host}:{settings.port}  (文档 docs: /docs, "
           f"workers: {settings.workers}, rules: {settings.rules_dir})", flush=True)
-    # glibc gives the request threads (up to 40 per worker) malloc arenas of their own, up to 8
-    # per core; memory freed in one is not reused by the others. Under load and reloads worker
-    # memory grew by half in a minute (tests/stress/stress.py); with two arenas it is about half
-    # as large and settles at its working size.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    # The server must keep an idle connection open longer than clients keep it in their pools
-    # (httpx: 5 s): closing it first races a client reusing it, whose request is then lost
-    # ("Server disconnected without sending a response"); uvicorn's default is 5 s.
     try:
-        uvicorn.run("service:create_app", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_level="warning", timeout_keep_alive=settings.keepalive)
+        started = serve(settings)
     finally:
         if own_state:
             own_state.cleanup()
+    if not started:
+        raise InputError("判定服务未能启动（见上方日志）/ the service could not start (see the log above)")
     return 0
 
 

@@ -23,6 +23,7 @@ from .settings import Settings
 
 DIGEST_HEADER = "X-Rules-Digest"
 NDJSON = "application/x-ndjson"
+STREAM_CHUNK = 50  # stream lines judged per trip to the thread pool: a trip per line cost more than the line
 
 
 def _iso_date(value: Any) -> Any:
@@ -100,11 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
               responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    def post_judgement(body: JudgementRequest, response: Response) -> Judgement:
+    async def post_judgement(body: JudgementRequest) -> Response:
         """判定一个场所 / judge one facility."""
+        # On the event loop, not in the thread pool: one judgement takes less CPU than handing it
+        # to a thread and back (BENCHMARKS.md); batches and streams go to the thread pool.
         judgement = judge(body.facts, body.as_of)
-        response.headers[DIGEST_HEADER] = judgement.provenance.rules_digest
-        return judgement
+        return Response(judgement.model_dump_json(), media_type="application/json",
+                        headers={DIGEST_HEADER: judgement.provenance.rules_digest})
 
     def judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
         """at: where the items are in the body (a JSON batch: /items/<i>; an NDJSON stream: /<i>)."""
@@ -118,7 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
               responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    def post_batch(body: BatchRequest, response: Response) -> Any:
+    def post_batch(body: BatchRequest) -> Response:
         """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
         每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。"""
         if len(body.items) > settings.max_batch:
@@ -127,8 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     f"{settings.max_batch} items; send more to /v1/judgements/stream as NDJSON")
         with rules.lease() as engine:  # one rules version for the whole batch
             results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
-        response.headers[DIGEST_HEADER] = engine.bundle.digest
-        return BatchResponse(rules_digest=engine.bundle.digest, results=results)
+        # serialised here, once: FastAPI would first validate the whole response again
+        return Response(BatchResponse(rules_digest=engine.bundle.digest, results=results).model_dump_json(),
+                        media_type="application/json", headers={DIGEST_HEADER: engine.bundle.digest})
 
     @app.post("/v1/judgements/stream", tags=["judgements"], response_class=StreamingResponse,
               responses={200: {"content": {NDJSON: {}}, "description": "每行一个 BatchResult / one BatchResult per line"},
@@ -144,8 +148,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _ndjson_results(body: bytes) -> AsyncIterator[bytes]:
         # The body is read whole (within HAZARD_MAX_STREAM_BYTES) before results stream out:
         # Starlette's streaming response listens on the same receive channel for disconnects.
-        for index, line in enumerate(l for l in body.split(b"\n") if l.strip()):
-            yield await run_in_threadpool(_ndjson_line, line, index)
+        lines = [line for line in body.split(b"\n") if line.strip()]
+        for start in range(0, len(lines), STREAM_CHUNK):
+            yield await run_in_threadpool(_ndjson_chunk, lines[start:start + STREAM_CHUNK], start)
+
+    def _ndjson_chunk(lines: list[bytes], first: int) -> bytes:
+        return b"".join(_ndjson_line(line, first + offset) for offset, line in enumerate(lines))
 
     def _ndjson_line(line: bytes, index: int) -> bytes:
         try:
