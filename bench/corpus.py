@@ -11,6 +11,8 @@ Values are JSON values (the same facilities are posted to the service).
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import yaml
 
 from engine.bundle import Bundle
+from engine.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,3 +82,44 @@ def facilities(bundle: Bundle, count: int, seed: int = 20261129) -> list[dict[st
     rng = random.Random(seed)
     base = bases(bundle)
     return [_perturb(rng, rng.choice(base), bundle) for _ in range(count)]
+
+
+def random_facts(vocab: Vocabulary, rng: random.Random, present: float | None = None,
+                 nulls: float = 0.0) -> dict[str, Any]:
+    """Valid facts over a whole vocabulary: each absent (chance 1 - present; present itself drawn
+    when not given), null (chance nulls) or a value of its type in range. Numbers include the
+    range's ends, a value below 1e-4 (Python writes it with an exponent) and rounded values."""
+    present = rng.random() if present is None else present
+    out: dict[str, Any] = {}
+    for name, f in vocab.facts.items():
+        if rng.random() >= present:
+            continue
+        if rng.random() < nulls:
+            out[name] = None
+        elif f.type == "boolean":
+            out[name] = rng.random() < 0.5
+        elif f.type == "enum":
+            out[name] = rng.choice(sorted(f.values))
+        elif f.type == "date":
+            out[name] = (dt.date(2000, 1, 1) + dt.timedelta(days=rng.randint(0, 12000))).isoformat()
+        else:
+            low = f.minimum if f.minimum is not None else -1000
+            high = f.maximum if f.maximum is not None else 1000
+            if f.type == "integer":
+                out[name] = rng.randint(math.ceil(low), math.floor(min(high, low + 1000)))
+            else:
+                x = rng.uniform(low, min(high, low + 1000))
+                out[name] = rng.choice([x, round(x, rng.choice([0, 1, 2])), float(low),
+                                        1e-05 if low <= 1e-05 <= high else float(high)])
+    return out
+
+
+def judge_days(bundle: Bundle, also: tuple[dt.date, ...] = ()) -> list[dt.date]:
+    """Days worth judging on: each version's first day and the day before, each end and the day
+    before, and the days given."""
+    days = set(also)
+    for v in bundle.versions:
+        for mark in (v.meta.effective, v.meta.superseded):
+            if mark is not None and mark.date is not None:
+                days |= {mark.date, mark.date - dt.timedelta(days=1)}
+    return sorted(days)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from .bundle import Bundle, CompiledCriterion, Version
 from .conditions import describe, facts_of
+from .judgement import Citation, citation
 from .schema import DateMark
 from .vocabulary import DEFAULT_LIMIT, Vocabulary
 
@@ -38,18 +39,10 @@ class StandardView(BaseModel):
     versions: list[VersionView]
 
 
-class CriterionView(BaseModel):
-    """One criterion with its standard version, for the API and for the list."""
+class CriterionView(Citation):
+    """One criterion with its citation, for the API and for the list."""
 
     id: str
-    standard: str
-    version: str
-    document_number: str
-    title: str
-    clause: str
-    text: str
-    text_status: str
-    source: str
     method: str
     hazards: list[str]
     applies_to: list[str]
@@ -92,9 +85,7 @@ def criterion_view(bundle: Bundle, version: Version, compiled: CompiledCriterion
     spec, vocab = compiled.spec, bundle.vocabulary
     places = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
     return CriterionView(
-        id=spec.id, standard=version.standard, version=version.version, document_number=version.meta.document_number,
-        title=version.meta.title, clause=spec.clause, text=spec.text, text_status=spec.text_status, source=spec.source,
-        method=spec.method, hazards=[vocab.hazards[h] for h in spec.hazards],
+        **dict(citation(version, spec.clause, spec.text, spec.text_status, spec.source)), id=spec.id, method=spec.method, hazards=[vocab.hazards[h] for h in spec.hazards],
         applies_to=[places[p] for p in spec.applies_to or []],
         condition=describe(compiled.condition, vocab.facts, vocab.derived_labels()),
         facts=sorted(facts_of(compiled.condition)), governs=spec.governs,

@@ -120,7 +120,7 @@ class Judgement(BaseModel):
     provenance: Provenance
 
 
-def _citation(version: Version, clause: str, text: str, text_status: str, source: str) -> Citation:
+def citation(version: Version, clause: str, text: str, text_status: str, source: str) -> Citation:
     meta = version.meta
     return Citation(standard=version.standard, version=version.version, document_number=meta.document_number,
                     title=meta.title, clause=clause, text=text, text_status=text_status, source=source)
@@ -242,7 +242,7 @@ class _Assessment:
         spec = entry.spec
         holds = self.status[entry.id] is True
         return Finding(criterion=spec.id, method=spec.method,
-                       citation=_citation(self.version, spec.clause, spec.text, spec.text_status, spec.source),
+                       citation=citation(self.version, spec.clause, spec.text, spec.text_status, spec.source),
                        facts=self._facts(entry.condition, holds), counts_toward_major=counts,
                        blocked_by=[b.id for b in blockers], deferred_to=list(deferred), hazards=spec.hazards,
                        note=spec.note)
@@ -263,7 +263,7 @@ class _Assessment:
                 self.needed.setdefault(name, []).append(rule.id)
         if category is not False and (counted or undecided):
             self.combined.append(CombinedOutcome(
-                rule=spec.id, citation=_citation(self.version, spec.clause, spec.text, spec.text_status, spec.source),
+                rule=spec.id, citation=citation(self.version, spec.clause, spec.text, spec.text_status, spec.source),
                 category=spec.category.label, category_holds=category, counted=counted, undecided=undecided,
                 count=len(counted), at_least=spec.at_least, elements_status=spec.elements_status,
                 threshold_status=spec.threshold_status, major=outcome))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import math
 import random
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 import engine
+from bench import corpus
 from engine import durable_backend
 from engine.conditions import evaluate, expand, facts_of
 from engine.errors import EngineFault, FactError
@@ -37,36 +37,12 @@ DAY = dt.date(2025, 6, 1)
 
 # --- helpers --------------------------------------------------------------------------------
 
-def random_facts(vocab, rng: random.Random, present: float = 0.5) -> dict:
-    """Valid raw facts for a vocabulary: each fact absent, or a value of its type in range."""
-    out = {}
-    for name, f in vocab.facts.items():
-        if rng.random() >= present:
-            continue
-        if f.type == "boolean":
-            out[name] = rng.random() < 0.5
-        elif f.type == "enum":
-            out[name] = rng.choice(sorted(f.values))
-        elif f.type == "date":
-            out[name] = (dt.date(2000, 1, 1) + dt.timedelta(days=rng.randint(0, 15000))).isoformat()
-        else:
-            low = f.minimum if f.minimum is not None else -1000
-            high = f.maximum if f.maximum is not None else 1000
-            if f.type == "integer":
-                out[name] = rng.randint(math.ceil(low), math.floor(min(high, low + 1000)))
-            else:
-                out[name] = rng.choice([rng.uniform(low, min(high, low + 1000)), float(low), 1e-05 if low <= 1e-05 <= high
-                                        else float(high)])
-    return out
-
-
 def judge_days(bundle) -> list[dt.date]:
-    days = {DAY, dt.date(1990, 1, 1)}
-    for v in bundle.versions:
-        for mark in (v.meta.effective, v.meta.superseded):
-            if mark is not None and mark.date is not None:
-                days |= {mark.date, mark.date - dt.timedelta(days=1)}
-    return sorted(days)
+    return corpus.judge_days(bundle, also=(DAY, dt.date(1990, 1, 1)))
+
+
+def random_facts(vocab, rng: random.Random, present: float = 0.5) -> dict:
+    return corpus.random_facts(vocab, rng, present)
 
 
 def summary(j) -> tuple:
@@ -109,17 +85,7 @@ import json, durable_rules_engine as dre
 def ruleset(rules):
     return dre.create_ruleset("raw", json.dumps(dict(rules, __warmup__={"all": [{"m": {"__warmup__": 1}}]})))
 def run(h, sid, fact):
-    code, st = dre.assert_fact(h, json.dumps(dict(fact, sid=sid)))
-    fired = []
-    try:
-        if code == 0:
-            r = dre.start_action_for_state(h, st)
-            while r:
-                fired += json.loads(r[1] if isinstance(r, tuple) else r).keys()
-                r = dre.complete_and_start_action(h, st)
-    finally:
-        dre.delete_state(h, sid)
-    return fired
+    return run_text(h, sid, json.dumps(dict(fact, sid=sid)))
 def run_text(h, sid, text):
     code, st = dre.assert_fact(h, text)
     fired = []

@@ -34,7 +34,6 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import math
 import random
 import shutil
 import sys
@@ -52,7 +51,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from bench.corpus import facilities  # noqa: E402
+from bench.corpus import facilities, judge_days, random_facts  # noqa: E402
 from engine import Engine, FactError, load  # noqa: E402
 from engine.bundle import Bundle  # noqa: E402
 from live_server import copy_rules, rss_kib, running_server, worker_pids  # noqa: E402
@@ -126,31 +125,6 @@ def write_atomic(path: Path, text: str) -> None:
 
 # --- facilities -------------------------------------------------------------------------------
 
-def random_facts(bundle: Bundle, rng: random.Random) -> dict[str, Any]:
-    """Valid facts over the whole vocabulary: each absent, null or a value of its type in range."""
-    present = rng.random()
-    out: dict[str, Any] = {}
-    for name, f in bundle.vocabulary.facts.items():
-        if rng.random() >= present:
-            continue
-        if rng.random() < 0.05:
-            out[name] = None
-        elif f.type == "boolean":
-            out[name] = rng.random() < 0.5
-        elif f.type == "enum":
-            out[name] = rng.choice(sorted(f.values))
-        elif f.type == "date":
-            out[name] = (dt.date(2000, 1, 1) + dt.timedelta(days=rng.randint(0, 12000))).isoformat()
-        else:
-            low = f.minimum if f.minimum is not None else -1000
-            high = f.maximum if f.maximum is not None else 1000
-            if f.type == "integer":
-                out[name] = rng.randint(math.ceil(low), math.floor(min(high, low + 1000)))
-            else:
-                out[name] = round(rng.uniform(low, min(high, low + 1000)), rng.choice([0, 1, 2, 6]))
-    return out
-
-
 def wrong_facts(bundle: Bundle, rng: random.Random, base: dict[str, Any]) -> dict[str, Any]:
     """A facility with one or two wrong facts: unknown name, wrong type or out of range."""
     out = dict(base)
@@ -165,15 +139,6 @@ def wrong_facts(bundle: Bundle, rng: random.Random, base: dict[str, Any]) -> dic
         else:
             out[name] = 10 ** 13 if vocab[name].type in ("integer", "number") else [1]
     return out
-
-
-def judge_days(bundle: Bundle) -> list[dt.date]:
-    days = set(FIXED_DAYS)
-    for v in bundle.versions:
-        for mark in (v.meta.effective, v.meta.superseded):
-            if mark is not None and mark.date is not None:
-                days |= {mark.date, mark.date - dt.timedelta(days=1)}
-    return sorted(days)
 
 
 # --- the oracle -------------------------------------------------------------------------------
@@ -543,10 +508,10 @@ def main(argv: list[str] | None = None) -> int:
 
         # One oracle per good variant, loaded from a complete copy with that content.
         bundle = load(rules)
-        days = judge_days(bundle)
+        days = judge_days(bundle, also=tuple(FIXED_DAYS))
         rng = random.Random(args.seed)
         corpus = facilities(bundle, 3_000, seed=args.seed)
-        randoms = [random_facts(bundle, rng) for _ in range(1_000)]
+        randoms = [random_facts(bundle.vocabulary, rng, nulls=0.05) for _ in range(1_000)]
         wrongs = [wrong_facts(bundle, rng, rng.choice(corpus)) for _ in range(100)]
         pool = corpus + randoms + wrongs
         oracles = Oracles(pool, days)
@@ -690,7 +655,7 @@ def print_table(s: dict[str, Any]) -> None:
         ("duration", f"{s['seconds']} s ({s['judgements_per_second']:,} judgements/s)"),
     ]
     width = max(len(k) for k, _ in rows)
-    print(f"| {'':{width}} | |\n|{'-' * (width + 2)}|---|")
+    print(f"| {'measure':{width}} | result |\n|{'-' * (width + 2)}|---|")
     for key, value in rows:
         print(f"| {key:{width}} | {value} |")
     print()
