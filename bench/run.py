@@ -292,7 +292,7 @@ def http_section(report: Report, corpus: list[dict], expected: dict[int, str], a
         rules = copy_rules(Path(tmp) / "rules")
         script = _lua_script(Path(tmp) / "bodies.lua", singles)
         for w in workers:
-            with running_server(rules, workers=w, HAZARD_MAX_BODY_BYTES=str(16 << 20)) as (base, proc):
+            with running_server(rules, workers=w) as (base, proc):
                 import httpx
 
                 pids = _workers_of(proc)
