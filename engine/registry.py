@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field

@@ -28,6 +28,7 @@ from bench import corpus
 from engine import durable_backend
 from engine.conditions import evaluate, expand, facts_of
 from engine.errors import EngineFault, FactError
+from rule_text import criterion, version_header
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
@@ -58,26 +59,8 @@ def write_rules(root: Path, facts_yaml: str, criteria_yaml: str) -> Path:
     (root / "facts").mkdir(parents=True)
     (root / "standards" / "s").mkdir(parents=True)
     (root / "facts" / "f.yaml").write_text(textwrap.dedent(facts_yaml), encoding="utf-8")
-    head = textwrap.dedent("""\
-        document_number: T-1
-        title: 测试
-        issuer: 测试
-        issued: {date: 2020-01-01, status: verbatim}
-        effective: {date: 2020-01-01, status: verbatim}
-        source_url: http://example.invalid
-        scope: 测试
-        encoded: true
-        method:
-          direct: {clause: d, text: t, text_status: verbatim}
-        criteria:
-        """)
-    (root / "standards" / "s" / "v1.yaml").write_text(head + textwrap.dedent(criteria_yaml), encoding="utf-8")
+    (root / "standards" / "s" / "v1.yaml").write_text(version_header("T-1") + textwrap.dedent(criteria_yaml), encoding="utf-8")
     return root
-
-
-def criterion(cid: str, condition: str) -> str:
-    return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
-            f"    method: direct\n    condition: {condition}\n")
 
 
 RAW_HELPERS = """

@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import engine.rule_store
 from engine.build_check import BuildCheck, check_build
 from engine.registry import ActiveRules
 from live_server import free_port
+from rule_text import criterion, version_header
 from service import create_app
 from service.settings import Settings
 
@@ -37,26 +37,6 @@ HAZARD = str(Path(sys.executable).with_name("hazard"))
 TIMEOUT = 4  # seconds: the child needs about 0.5 s to import and load before it hangs
 DAY = dt.date(2025, 6, 1)
 FACTS = "facts:\n  n: {type: integer, label: 数量, description: d, minimum: 0, maximum: 9}\n"
-HEAD = textwrap.dedent("""\
-    document_number: T-{i}
-    title: 测试{i}
-    issuer: 测试
-    issued: {{date: 2020-01-01, status: verbatim}}
-    effective: {{date: 2020-01-01, status: verbatim}}
-    source_url: http://example.invalid
-    scope: 测试
-    encoded: true
-    method:
-      direct: {{clause: d, text: t, text_status: verbatim}}
-    criteria:
-    """)
-
-
-def criterion(cid: str, condition: str) -> str:
-    return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
-            f"    method: direct\n    condition: {condition}\n")
-
-
 def rules_with(root: Path, versions: int) -> Path:
     """A good rules directory: `versions` standards, each one criterion on the fact n."""
     (root / "facts").mkdir(parents=True)
@@ -69,7 +49,7 @@ def add_standards(root: Path, numbers) -> None:
     for i in numbers:
         folder = root / "standards" / f"s{i:04d}"
         folder.mkdir(parents=True)
-        (folder / "v1.yaml").write_text(HEAD.format(i=i) + criterion(f"s{i}.c", f"{{fact: n, lt: {i % 7 + 1}}}"),
+        (folder / "v1.yaml").write_text(version_header(f"T-{i}", f"测试{i}") + criterion(f"s{i}.c", f"{{fact: n, lt: {i % 7 + 1}}}"),
                                         encoding="utf-8")
 
 
@@ -81,7 +61,7 @@ def add_hanging_standard(root: Path, values: int = 520) -> None:
     body = "".join(criterion(f"h{c}", "{fact: e, in: [%s]}" % ", ".join(f"v{j}" for j in range(c * 40, min(values, c * 40 + 40))))
                    for c in range((values + 39) // 40))
     (root / "standards" / "hostile").mkdir(parents=True)
-    (root / "standards" / "hostile" / "v1.yaml").write_text(HEAD.format(i="h") + body, encoding="utf-8")
+    (root / "standards" / "hostile" / "v1.yaml").write_text(version_header("T-h", "测试h") + body, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

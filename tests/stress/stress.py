@@ -38,7 +38,6 @@ import random
 import shutil
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from collections import Counter
@@ -55,6 +54,7 @@ from bench.corpus import facilities, judge_days, random_facts  # noqa: E402
 from engine import Engine, FactError, load  # noqa: E402
 from engine.bundle import Bundle  # noqa: E402
 from live_server import copy_rules, rss_kib, running_server, worker_pids  # noqa: E402
+from rule_text import criterion, version_header  # noqa: E402
 
 TOKEN = "stress-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -97,23 +97,9 @@ def hostile_files(rules: Path) -> list[Path]:
                          % ", ".join(f"v{i}: v{i}" for i in range(520)), encoding="utf-8")
     folder = rules / "standards" / "zz-hostile"
     folder.mkdir()
-    criteria = "".join(
-        f"  - id: zzhostile.c{c}\n    clause: c{c}\n    text: t\n    text_status: verbatim\n    source: s\n"
-        f"    method: direct\n    condition: {{fact: zz_hostile_e, in: [{', '.join(f'v{j}' for j in range(c * 40, c * 40 + 40))}]}}\n"
-        for c in range(13))
-    (folder / "2020.yaml").write_text(textwrap.dedent("""\
-        document_number: HOSTILE-1
-        title: 压力测试
-        issuer: 测试
-        issued: {date: 2020-01-01, status: verbatim}
-        effective: {date: 2020-01-01, status: verbatim}
-        source_url: http://example.invalid
-        scope: 测试
-        encoded: true
-        method:
-          direct: {clause: d, text: t, text_status: verbatim}
-        criteria:
-        """) + criteria, encoding="utf-8")
+    criteria = "".join(criterion(f"zzhostile.c{c}", "{fact: zz_hostile_e, in: [%s]}"
+                                 % ", ".join(f"v{j}" for j in range(c * 40, c * 40 + 40))) for c in range(13))
+    (folder / "2020.yaml").write_text(version_header("HOSTILE-1", "压力测试") + criteria, encoding="utf-8")
     return [fact_file, folder]
 
 

@@ -1,0 +1,18 @@
+"""Rule-file text for tests that write small rule sets of their own: a standard version's
+header and direct criteria, in the layout of rules/standards/<standard>/<version>.yaml."""
+
+from __future__ import annotations
+
+
+def version_header(document_number: str, title: str = "测试") -> str:
+    """Everything a version file needs before its criteria (the list under `criteria:` follows)."""
+    return (f"document_number: {document_number}\ntitle: {title}\nissuer: 测试\n"
+            "issued: {date: 2020-01-01, status: verbatim}\neffective: {date: 2020-01-01, status: verbatim}\n"
+            "source_url: http://example.invalid\nscope: 测试\nencoded: true\n"
+            "method:\n  direct: {clause: d, text: t, text_status: verbatim}\ncriteria:\n")
+
+
+def criterion(cid: str, condition: str) -> str:
+    """One direct criterion, an item of `criteria:`; condition in the rule language's flow YAML."""
+    return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
+            f"    method: direct\n    condition: {condition}\n")
