@@ -89,6 +89,9 @@ class _Loader:
         self.shown_as = shown_as
         self.problems: list[RuleProblem] = []
         self.docs: list[SourceDoc] = []
+        # sha256 over each file read (its name under the root, the hash of its bytes), in reading
+        # order: the digest names exactly the bytes parsed, whatever happens to the files meanwhile
+        self._digest = hashlib.sha256()
         # facts and derived facts that are defined but wrongly (already reported): conditions
         # that use them are skipped without a second, misleading "unknown fact" problem
         self.broken: set[str] = set()
@@ -109,7 +112,11 @@ class _Loader:
             self.problems.append(result)
             return None
         self.docs.append(result)
+        self._digest.update(f"{path.relative_to(self.root)}\0{result.sha256}\0".encode())
         return result
+
+    def digest(self) -> str:
+        return self._digest.hexdigest()
 
     # -- vocabulary ----------------------------------------------------------------------
     def vocabulary(self, files: list[Path]) -> Vocabulary | None:
@@ -439,18 +446,6 @@ def _overlap(a: Version, b: Version) -> bool:
     return starts_before_end(s1, e2) and starts_before_end(s2, e1)
 
 
-def _digest(files: list[Path], root: Path) -> str | None:
-    """sha256 over the files' names and bytes; None if one cannot be read."""
-    sha = hashlib.sha256()
-    for path in files:
-        sha.update(str(path.relative_to(root)).encode() + b"\0")
-        try:
-            sha.update(path.read_bytes() + b"\0")
-        except OSError:
-            return None
-    return sha.hexdigest()
-
-
 def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     """Load and check every rule file under root; RuleError lists every problem found.
     shown_as: the directory to name in problems when root is a copy of it (a staged reload)."""
@@ -462,10 +457,6 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     fact_files = sorted((root / "facts").glob("*.yaml"))
     version_files = sorted((root / "standards").glob("*/*.yaml"))
     list_files = sorted((root / "lists").glob("*.yaml"))
-    # The digest names the bytes that were parsed: files are hashed before and after parsing,
-    # and a file changed in between (an edit during a reload) fails the load rather than
-    # labelling one content with another's digest.
-    before = _digest(fact_files + version_files + list_files, root)
     stray = sorted(set(root.rglob("*.y*ml")) - set(fact_files) - set(version_files) - set(list_files))
     for path in stray:
         loader.problems.append(RuleProblem(
@@ -478,11 +469,7 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     lists = {p.stem: parsed for p in list_files if (parsed := loader.list_file(p, vocab, versions)) is not None}
     if loader.problems:
         raise RuleError(loader.problems)
-    digest = _digest(fact_files + version_files + list_files, root)
-    if digest is None or digest != before:
-        raise RuleError([RuleProblem(loader.name(root), None, (), "规则文件在加载期间被修改，未加载，请重试",
-                                     "rule files changed while being loaded; nothing loaded, try again")])
-    return Bundle(loader.name(root), vocab, tuple(versions), digest, lists)
+    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists)
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

@@ -7,7 +7,8 @@ and every value keeps its line so an error can point at it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ class SourceDoc:
     file: str
     data: Any
     lines: dict[Path_, int]
+    sha256: str = ""  # of the bytes parsed, when read from a file
 
     def line_of(self, path: Path_) -> int | None:
         """Line of the deepest existing prefix of path (the value itself, else its parent)."""
@@ -165,4 +167,5 @@ def read_file(path: Path, display: str | None = None) -> SourceDoc | RuleProblem
         line = raw[: exc.start].count(b"\n") + 1
         return RuleProblem(name, line, (), "文件不是 UTF-8 编码（请用 UTF-8 保存）",
                            "the file is not UTF-8 encoded (save it as UTF-8)")
-    return parse_text(text.removeprefix("\ufeff"), name)
+    doc = parse_text(text.removeprefix("\ufeff"), name)
+    return replace(doc, sha256=hashlib.sha256(raw).hexdigest()) if isinstance(doc, SourceDoc) else doc
