@@ -85,7 +85,8 @@ def criterion_view(bundle: Bundle, version: Version, compiled: CompiledCriterion
     spec, vocab = compiled.spec, bundle.vocabulary
     places = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
     return CriterionView(
-        **dict(citation(version, spec.clause, spec.text, spec.text_status, spec.source)), id=spec.id, method=spec.method, hazards=[vocab.hazards[h] for h in spec.hazards],
+        **dict(citation(version, spec.clause, spec.text, spec.text_status, spec.source)),
+        id=spec.id, method=spec.method, hazards=[vocab.hazards[h] for h in spec.hazards],
         applies_to=[places[p] for p in spec.applies_to or []],
         condition=describe(compiled.condition, vocab.facts, vocab.derived_labels()),
         facts=sorted(facts_of(compiled.condition)), governs=spec.governs,

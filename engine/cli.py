@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import list_render, listing, render
-from .build_check import check_build
+from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
 from .loader import load
@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint", help="检查规则文件 / check rule files")
     lint.add_argument("dir", type=Path, nargs="?", default=BUNDLED_RULES)
-    lint.add_argument("--build-timeout", type=float, default=60.0,
+    lint.add_argument("--build-timeout", type=float, default=DEFAULT_TIMEOUT,
                       help="在子进程中编译规则的时限（秒）/ seconds allowed to build the rules in a child process")
     lint.set_defaults(run=_cmd_lint)
 

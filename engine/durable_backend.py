@@ -270,11 +270,6 @@ class DurableRuleset:
             self.close()
             raise
 
-    @property
-    def _handle(self) -> int | None:
-        """The first shard's ruleset: the only one for lists up to SHARD_BUCKETS buckets."""
-        return self._handles[0] if self._handles else None
-
     def _run(self, shard: int, fact: dict) -> list[str]:
         sid = f"s{next(_sids)}"
         with _LOCK:

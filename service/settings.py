@@ -56,15 +56,15 @@ class Settings:
         env = dict(os.environ if env is None else env)
         state = env.get("HAZARD_STATE_DIR")
         return cls(
-            rules_dir=Path(env.get("HAZARD_RULES") or BUNDLED_RULES),
-            host=env.get("HAZARD_HOST") or "127.0.0.1",
-            port=_int(env, "HAZARD_PORT", 8000, 1, 65535),
-            workers=_int(env, "HAZARD_WORKERS", 1, 1, 64),
+            rules_dir=Path(env.get("HAZARD_RULES") or cls.rules_dir),
+            host=env.get("HAZARD_HOST") or cls.host,
+            port=_int(env, "HAZARD_PORT", cls.port, 1, 65535),
+            workers=_int(env, "HAZARD_WORKERS", cls.workers, 1, 64),
             admin_token=_token(env.get("HAZARD_ADMIN_TOKEN") or None),
-            max_body_bytes=_int(env, "HAZARD_MAX_BODY_BYTES", 8_388_608, 1024, 1 << 30),
-            max_stream_bytes=_int(env, "HAZARD_MAX_STREAM_BYTES", 67_108_864, 1024, 1 << 32),
-            max_batch=_int(env, "HAZARD_MAX_BATCH", 1_000, 1, 100_000),
+            max_body_bytes=_int(env, "HAZARD_MAX_BODY_BYTES", cls.max_body_bytes, 1024, 1 << 30),
+            max_stream_bytes=_int(env, "HAZARD_MAX_STREAM_BYTES", cls.max_stream_bytes, 1024, 1 << 32),
+            max_batch=_int(env, "HAZARD_MAX_BATCH", cls.max_batch, 1, 100_000),
             state_dir=Path(state) if state else None,
-            build_timeout=_int(env, "HAZARD_BUILD_TIMEOUT", 60, 1, 3600),
-            keepalive=_int(env, "HAZARD_KEEPALIVE", 75, 1, 3600),
+            build_timeout=_int(env, "HAZARD_BUILD_TIMEOUT", cls.build_timeout, 1, 3600),
+            keepalive=_int(env, "HAZARD_KEEPALIVE", cls.keepalive, 1, 3600),
         )

@@ -251,24 +251,32 @@ def test_unknown_and_look_alike_names_are_refused_by_pointer(client, base, names
     assert refused_pointers(r) == {pointer("facts", n) for n in names}
 
 
+def spoiled_items(data, spoil: list[bool], names) -> tuple[list[dict], dict[int, str]]:
+    """Facilities with valid facts, one per flag; a flagged one gets a wrong fact drawn from names
+    (a wrong value for a known name, any value for an unknown one). The items, and by index the
+    name of each wrong fact."""
+    items, bad = [], {}
+    for i, spoiled in enumerate(spoil):
+        facts = data.draw(valid_facts())
+        if spoiled:
+            name = data.draw(names)
+            facts = {**facts, name: data.draw(wrong_value(name)) if name in VOCAB.facts else True}
+            bad[i] = name
+        items.append({"id": f"i{i}", "facts": facts, "as_of": "2026-01-15"})
+    return items, bad
+
+
 @settings(max_examples=100, **SETTINGS)
 @given(spoiled=st.lists(st.booleans(), min_size=1, max_size=6), data=st.data())
 def test_batch_refuses_each_bad_item_by_pointer_and_judges_the_rest(client, spoiled, data):
-    body, bad = [], {}
-    for i, spoil in enumerate(spoiled):
-        facts = data.draw(valid_facts())
-        if spoil:
-            name = data.draw(st.one_of(unknown_names, st.sampled_from(NAMES)))
-            facts = {**facts, name: data.draw(wrong_value(name)) if name in VOCAB.facts else True}
-            bad[i] = pointer("items", i, "facts", name)
-        body.append({"id": f"i{i}", "facts": facts, "as_of": "2026-01-15"})
+    body, bad = spoiled_items(data, spoiled, st.one_of(unknown_names, st.sampled_from(NAMES)))
     r = client.post("/v1/judgements/batch", json={"items": body})
     assert r.status_code == 200, r.text[:500]
     for i, result in enumerate(r.json()["results"]):
         assert result["id"] == f"i{i}"
         if i in bad:
             assert result["judgement"] is None and result["error"]["status"] == 422
-            assert {e["pointer"] for e in result["error"]["errors"]} == {bad[i]}
+            assert {e["pointer"] for e in result["error"]["errors"]} == {pointer("items", i, "facts", bad[i])}
         else:
             assert result["error"] is None and result["judgement"]["classification"]
 
@@ -332,19 +340,13 @@ def test_deeply_nested_ndjson_line_is_an_error_line(client):
 @given(lines=st.lists(st.booleans(), min_size=1, max_size=5), data=st.data())
 def test_ndjson_stream_names_each_wrong_fact_by_line(client, lines, data):
     """A line's pointer is into the body as documented (an array of BatchItem): /<line>/facts/<name>."""
-    body, bad = [], {}
-    for i, spoil in enumerate(lines):
-        facts = data.draw(valid_facts())
-        if spoil:
-            name = data.draw(st.sampled_from(NAMES))
-            facts[name] = data.draw(wrong_value(name))
-            bad[i] = name
-        body.append(json.dumps({"id": f"l{i}", "facts": facts, "as_of": "2026-01-15"}))
+    items, bad = spoiled_items(data, lines, st.sampled_from(NAMES))
+    body = [json.dumps(item) for item in items]
     r = client.post("/v1/judgements/stream", content="\n".join(body).encode(),
                     headers={"content-type": "application/x-ndjson"})
     assert r.status_code == 200
     out = [json.loads(line) for line in r.text.splitlines()]
-    assert [o["id"] for o in out] == [f"l{i}" for i in range(len(lines))]
+    assert [o["id"] for o in out] == [item["id"] for item in items]
     for i, o in enumerate(out):
         if i in bad:
             assert {e["pointer"] for e in o["error"]["errors"]} == {pointer(i, "facts", bad[i])}, o["error"]

@@ -130,7 +130,7 @@ assert first[0] == (["__warmup__"], ["__warmup__"]), first[0]   # the first fact
 # straight away: facts that match no rule (no bucket of any version is on)
 rng = random.Random(seed)
 values = bundle.vocabulary.check(random_facts(bundle.vocabulary, rng))
-assert durable_backend._drain(ruleset._handle, f"nomatch{seed}", dict(values)) == []
+assert durable_backend._drain(ruleset._handles[0], f"nomatch{seed}", dict(values)) == []
 assert all(s is None or s is False for s in ruleset.statuses(values, []).values())
 ruleset.close()
 # and through an Engine: a day on which no version is in force, then 200 random judgements
