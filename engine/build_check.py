@@ -20,7 +20,8 @@ from pathlib import Path
 DEFAULT_TIMEOUT = 60.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
-# Exit 0 and print the digest it built; 3: rule files refused (lint); 4: durable-rules refused.
+# Exit 0 and print the digest it built; 3: rule files refused (lint); 4: durable-rules refused;
+# 5: anything else went wrong (named in one line: what the child says reaches users, never a traceback).
 _CHILD = r"""
 import sys
 from engine import Engine, EngineFault, RuleError, load
@@ -33,6 +34,9 @@ except RuleError as exc:
 except EngineFault as exc:
     print(exc, file=sys.stderr)
     sys.exit(4)
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    sys.exit(5)
 print(bundle.digest)
 """
 

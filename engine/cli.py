@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from . import list_render, listing, render
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
-from .errors import EngineFault, FactError, RuleError, RuleProblem
+from .errors import EngineFault, FactError, RuleError
 from .loader import load
 from .registry import publish
-from .yaml_source import parse_text
+from .yaml_source import SourceDoc, parse_text
 
 BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -69,8 +69,8 @@ def read_facts(path: Path) -> Any:
         except RecursionError:
             raise InputError(f"{path}: JSON 嵌套过深 / JSON nested too deeply") from None
     parsed = parse_text(text, str(path))
-    if isinstance(parsed, RuleProblem):
-        raise InputError(str(parsed))
+    if not isinstance(parsed, SourceDoc):
+        raise InputError("\n".join(str(p) for p in parsed))
     return parsed.data
 
 

@@ -29,9 +29,12 @@ class RuleProblem:
     path: tuple[str | int, ...]
     zh: str
     en: str
+    column: int | None = None  # 1-based, in characters, where the exact place is known (a character the reader refuses)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {format_path(self.path)}: {self.zh} / {self.en}"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import traceback
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -108,8 +109,8 @@ class _Loader:
 
     def read(self, path: Path) -> SourceDoc | None:
         result = read_file(path, self.name(path))
-        if isinstance(result, RuleProblem):
-            self.problems.append(result)
+        if not isinstance(result, SourceDoc):
+            self.problems += result
             return None
         self.docs.append(result)
         self._digest.update(f"{path.relative_to(self.root)}\0{result.sha256}\0".encode())
@@ -385,7 +386,7 @@ class _Loader:
 
     def _previous_links(self, versions: list[Version], docs: dict[str, SourceDoc]) -> None:
         """`previous` names entries of another version of the same standard."""
-        owner = {entry.id: v for v in versions for entry in (*v.criteria, *v.combined)}
+        owner = {entry.id: v for v in versions for entry in _declared(v)}
         for version in versions:
             entries = [(("criteria", i), c) for i, c in enumerate(version.meta.criteria)]
             entries += [(("method", "combined", i), r) for i, r in enumerate(version.meta.method.combined
@@ -402,7 +403,7 @@ class _Loader:
 def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocabulary | None,
                  versions: list[Version]) -> None:
     standards = {v.standard for v in versions}
-    entry_ids = {e.id for v in versions for e in (*v.criteria, *v.combined)}
+    entry_ids = {e.id for v in versions for e in _declared(v)}
     places = (vocab.facts[vocab.place_fact].values or {}) if vocab and vocab.place_fact else {}
     seen: set[str] = set()
     for i, area in enumerate(parsed.areas):
@@ -431,6 +432,12 @@ def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocab
                                    f"unknown criterion '{ref}'")
 
 
+def _declared(version: Version) -> tuple:
+    """Every entry the version's file declares, also those whose condition could not be used
+    (already reported there): a reference to one is not a second mistake."""
+    return (*version.meta.criteria, *(version.meta.method.combined if version.meta.method else ()))
+
+
 def _index_of(entries: list, spec: Any) -> int:
     """Where a compiled entry's spec sits in its file (compiled lists skip entries that failed)."""
     return next(j for j, entry in enumerate(entries) if entry is spec)
@@ -454,6 +461,15 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
         raise RuleError([RuleProblem(str(shown_as or root), None, (), "规则目录不存在",
                                      "the rules directory does not exist")])
     loader = _Loader(root, Path(shown_as) if shown_as else root)
+    try:
+        return _load_checked(loader, root)
+    except RuleError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a fault in the checks, not in the files: named, never a traceback
+        raise RuleError(loader.problems + [_fault_in_checks(loader.name(root), exc)]) from exc
+
+
+def _load_checked(loader: _Loader, root: Path) -> Bundle:
     fact_files = sorted((root / "facts").glob("*.yaml"))
     version_files = sorted((root / "standards").glob("*/*.yaml"))
     list_files = sorted((root / "lists").glob("*.yaml"))
@@ -470,6 +486,17 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     if loader.problems:
         raise RuleError(loader.problems)
     return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists)
+
+
+def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:
+    """What went wrong in the engine's own code, where, for a bug report (the fuzzer's tests
+    look for these: there should be none)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    where = f"{Path(frame.filename).name}:{frame.lineno}"
+    return RuleProblem(rules_dir, None, (), f"检查规则文件时引擎出错（引擎的缺陷，不是规则文件的错误，请报告）：{where} "
+                                            f"{type(exc).__name__}: {exc}",
+                       f"the engine failed while checking the rule files (a defect of the engine, not of the files; "
+                       f"please report it): {where} {type(exc).__name__}: {exc}")
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

@@ -8,12 +8,14 @@ and every value keeps its line so an error can point at it.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .characters import describe, editor_lines, line_and_column, refused_characters
 from .errors import RuleProblem
 
 MAX_FILE_BYTES = 2_000_000
@@ -113,59 +115,110 @@ _SYNTAX_HINTS = (  # the commonest PyYAML complaints, explained (the original fo
     ("but found another document", "一个文件只能有一个 YAML 文档（不要用 ---）— "),
 )
 
+# Full-width punctuation a Chinese input method types in place of YAML's own (after a key, in the
+# indentation): on the line of a syntax error it is the likeliest cause, so it is named first.
+_FULL_WIDTH_HINTS = (
+    (re.compile(r"^\s*(?:- )?[\w.-]+："), "该行的键后是全角冒号“：”，键与值之间应为半角冒号加空格“: ”",
+     "the key on that line is followed by a full-width colon '：'; write ': '"),
+    (re.compile("^[ \u3000]*\u3000|:\u3000"), "该行有全角空格（U+3000），缩进和冒号后只能用半角空格",
+     "the line has a full-width space (U+3000); indent and separate with ASCII spaces"),
+)
 
-def parse_text(text: str, file: str) -> SourceDoc | RuleProblem:
-    """Parse one YAML document; return it, or the single problem that stops parsing."""
-    loader = _StrictLoader(text)
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> RuleProblem:
+    # The scanner notices an unfinished key or quoted text only lines later: its context mark
+    # (where that key or quote began) is where the mistake is.
+    mark = exc.context_mark if (exc.context or "").startswith("while scanning") and exc.context_mark \
+        else exc.problem_mark
+    hint = next((zh for start, zh in _SYNTAX_HINTS if (exc.problem or "").startswith(start)), "")
+    also_zh = also_en = ""
+    if exc.context_mark and mark and exc.context_mark.line != mark.line:
+        also_zh = f"（相关位置：第 {exc.context_mark.line + 1} 行）"
+        also_en = f" ({exc.context} at line {exc.context_mark.line + 1})"
+    lines = editor_lines(text)
+    near = [lines[m.line] for m in (mark, exc.problem_mark) if m and m.line < len(lines)]
+    width_zh, width_en = next(((zh + "；", en + "; ") for pattern, zh, en in _FULL_WIDTH_HINTS
+                               if any(pattern.search(line) for line in near)), ("", ""))
+    return RuleProblem(file, mark.line + 1 if mark else None, (),
+                       f"YAML 语法错误：{width_zh}{hint}{exc.problem}{also_zh}",
+                       f"YAML syntax error: {width_en}{exc.problem}{also_en}",
+                       mark.column + 1 if mark else None)
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> RuleProblem:
+    """A character YAML's reader refuses that refused_characters let through (a backstop)."""
+    line, column = line_and_column(text, exc.position)
+    zh, en = describe(chr(exc.character)) if isinstance(exc.character, int) else (str(exc.character), str(exc.character))
+    return RuleProblem(file, line, (), f"第 {column} 列有 YAML 不允许的字符 {zh}：请删除它",
+                       f"a character YAML does not allow at column {column}, {en}: delete it", column)
+
+
+def parse_text(text: str, file: str) -> SourceDoc | list[RuleProblem]:
+    """Parse one YAML document; return it, or the problems that stop parsing (one, or each
+    character the file must not hold)."""
+    text = text.removeprefix("\ufeff")  # a byte order mark opening the file is only its encoding's signature
+    refused = [RuleProblem(file, r.line, (), r.zh, r.en, r.column) for r in refused_characters(text)]
+    if refused:
+        return refused
+    loader = None
     try:
+        loader = _StrictLoader(text)
         node = loader.get_single_node()
         if node is None:
-            return RuleProblem(file, 1, (), "文件为空", "the file is empty")
+            return [RuleProblem(file, 1, (), "文件为空", "the file is empty")]
         lines: dict[Path_, int] = {}
         _walk(node, (), lines, 0)
         data = loader.construct_document(node)
-    except _Refused as refused:
-        return RuleProblem(file, refused.mark.line + 1, (), refused.zh, refused.en)
+    except _Refused as refused_here:
+        mark = refused_here.mark
+        return [RuleProblem(file, mark.line + 1, (), refused_here.zh, refused_here.en, mark.column + 1)]
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
-        return RuleProblem(file, mark.line + 1 if mark else None, (),
-                           f"不支持的 YAML 标签或值（规则文件只能是纯数据）：{exc.problem}",
-                           f"unsupported YAML tag or value (rule files are plain data only): {exc.problem}")
+        return [RuleProblem(file, mark.line + 1 if mark else None, (),
+                            f"不支持的 YAML 标签或值（规则文件只能是纯数据）：{exc.problem}",
+                            f"unsupported YAML tag or value (rule files are plain data only): {exc.problem}",
+                            mark.column + 1 if mark else None)]
     except yaml.MarkedYAMLError as exc:
-        # The scanner notices an unfinished key or quoted text only lines later: its
-        # context mark (where that key or quote began) is where the mistake is.
-        mark = exc.context_mark if (exc.context or "").startswith("while scanning") and exc.context_mark \
-            else exc.problem_mark
-        hint = next((zh for start, zh in _SYNTAX_HINTS if (exc.problem or "").startswith(start)), "")
-        also_zh = also_en = ""
-        if exc.context_mark and mark and exc.context_mark.line != mark.line:
-            also_zh = f"（相关位置：第 {exc.context_mark.line + 1} 行）"
-            also_en = f" ({exc.context} at line {exc.context_mark.line + 1})"
-        return RuleProblem(file, mark.line + 1 if mark else None, (),
-                           f"YAML 语法错误：{hint}{exc.problem}{also_zh}", f"YAML syntax error: {exc.problem}{also_en}")
+        return [_syntax_problem(exc, text, file)]
+    except yaml.reader.ReaderError as exc:
+        return [_reader_problem(exc, text, file)]
     except yaml.YAMLError as exc:
-        return RuleProblem(file, None, (), f"YAML 无法解析：{exc}", f"YAML cannot be parsed: {exc}")
+        return [RuleProblem(file, None, (), f"YAML 无法解析：{exc}", f"YAML cannot be parsed: {exc}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return SourceDoc(file, data, lines)
 
 
-def read_file(path: Path, display: str | None = None) -> SourceDoc | RuleProblem:
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError, file: str) -> RuleProblem:
+    """Where the first byte that is not UTF-8 is, and which encoding the file was likely saved in."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and b"\x00" in raw[:2]):
+        return RuleProblem(file, 1, (), "文件以 UTF-16（“Unicode”）编码保存，请改用 UTF-8 保存",
+                           "the file is saved as UTF-16 ('Unicode'); save it as UTF-8")
+    line_start = raw.rfind(b"\n", 0, exc.start) + 1
+    line = raw.count(b"\n", 0, exc.start) + 1
+    column = len(raw[line_start:exc.start].decode("utf-8")) + 1  # the line is UTF-8 up to there
+    shown = " ".join(f"0x{b:02X}" for b in raw[exc.start:exc.end])
+    return RuleProblem(file, line, (), f"文件不是 UTF-8 编码（请用 UTF-8 保存）：第 {column} 列的字节 {shown} "
+                                       f"不是 UTF-8，文件可能以 GBK 或其他编码保存",
+                       f"the file is not UTF-8 encoded (save it as UTF-8): the byte(s) {shown} at column {column} "
+                       f"are not UTF-8; it may have been saved as GBK or another encoding", column)
+
+
+def read_file(path: Path, display: str | None = None) -> SourceDoc | list[RuleProblem]:
     """Read a rule file as UTF-8 YAML within the size limit."""
     name = display or str(path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return RuleProblem(name, None, (), f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）",
-                               f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
+            return [RuleProblem(name, None, (), f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）",
+                                f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")]
         raw = path.read_bytes()
     except OSError as exc:
-        return RuleProblem(name, None, (), f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")
+        return [RuleProblem(name, None, (), f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return RuleProblem(name, line, (), "文件不是 UTF-8 编码（请用 UTF-8 保存）",
-                           "the file is not UTF-8 encoded (save it as UTF-8)")
-    doc = parse_text(text.removeprefix("\ufeff"), name)
+        return [_not_utf8(raw, exc, name)]
+    doc = parse_text(text, name)
     return replace(doc, sha256=hashlib.sha256(raw).hexdigest()) if isinstance(doc, SourceDoc) else doc
