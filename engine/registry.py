@@ -18,19 +18,23 @@ or abort the process on some sets that pass lint. A published copy has been thro
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .bundle import Bundle
 from .engine import Engine, Evaluator
-from .errors import EngineFault, RuleError
+from .errors import EngineFault, RuleError, RuleProblem
 from .loader import load
 from .rule_store import RuleStore
+
+log = logging.getLogger("hazard.rules")
 
 
 @dataclass
@@ -42,10 +46,22 @@ class _Live:
 
 @dataclass(frozen=True)
 class ReloadResult:
+    """One reload attempt: accepted (ok, the digest activated) or refused (why, with files and lines)."""
+
     ok: bool
     at: dt.datetime
     digest: str | None
-    problems: list[str] = field(default_factory=list)
+    problems: list[RuleProblem] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({"ok": self.ok, "at": self.at.isoformat(), "digest": self.digest,
+                           "problems": [asdict(p) for p in self.problems]}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ReloadResult:
+        raw = json.loads(text)
+        problems = [RuleProblem(**{**p, "path": tuple(p["path"])}) for p in raw["problems"]]
+        return cls(raw["ok"], dt.datetime.fromisoformat(raw["at"]), raw["digest"], problems)
 
 
 class ActiveRules:
@@ -71,13 +87,20 @@ class ActiveRules:
             engine, published = self._accept(build_in_child=False)
         self._published_seen = published
         self._live = _Live(engine)
-        self.last_reload = ReloadResult(True, _now(), engine.bundle.digest)
+        self.active_since = _now()
+        self.follow_error: str | None = None  # why the latest publication by another process could not be followed
         if store_dir:  # others may publish there: follow in the background, so that no request waits for a load
             threading.Thread(target=self._follow_publications, name="rules-follower", daemon=True).start()
 
     @property
     def bundle(self) -> Bundle:
         return self._live.engine.bundle
+
+    @property
+    def last_reload(self) -> ReloadResult | None:
+        """The latest reload attempt by any process serving these rules (None before the first)."""
+        record = self._store.last_attempt()
+        return ReloadResult.from_json(record) if record else None
 
     @contextmanager
     def lease(self) -> Iterator[Engine]:
@@ -100,15 +123,25 @@ class ActiveRules:
             try:
                 engine, published = self._accept(build_in_child=self._evaluator == "durable")
             except RuleError as exc:
-                result = ReloadResult(False, _now(), None, [str(p) for p in exc.problems])
+                result = ReloadResult(False, _now(), None, exc.problems)
             except (EngineFault, OSError) as exc:
-                result = ReloadResult(False, _now(), None, [str(exc)])
+                result = ReloadResult(False, _now(), None, [self._whole_set_problem(str(exc))])
+            except Exception as exc:  # noqa: BLE001 - a refused reload, never a 500; the old rules keep serving
+                log.exception("reload failed")
+                result = ReloadResult(False, _now(), None, [self._whole_set_problem(
+                    f"重新加载时引擎出错（引擎的缺陷，已记录）/ the engine failed while reloading (a defect, logged): "
+                    f"{type(exc).__name__}: {exc}")])
             else:
                 self._published_seen = published
                 self._activate(engine)
                 result = ReloadResult(True, _now(), engine.bundle.digest)
-            self.last_reload = result
+            self._store.record_attempt(result.to_json())
             return result
+
+    def _whole_set_problem(self, message: str) -> RuleProblem:
+        """A reason that concerns the whole set (the build, the directory), in the loader's form."""
+        zh, _, en = message.partition(" / ")
+        return RuleProblem(str(self.rules_dir), None, (), zh, en or zh)
 
     def _accept(self, build_in_child: bool) -> tuple[Engine, str]:
         bundle, staging = _checked_copy(self._store, self.rules_dir, self.build_timeout, build_in_child)
@@ -140,15 +173,16 @@ class ActiveRules:
             try:
                 if published.split(" ", 1)[0] != self._live.engine.bundle.digest:
                     self._activate(Engine(self._load_published(published), self._evaluator))
-                    self.last_reload = ReloadResult(True, _now(), self._live.engine.bundle.digest)
                 self._published_seen = published
+                self.follow_error = None
             except Exception as exc:  # noqa: BLE001 - the follower must outlive a bad copy; the fault is reported
-                problems = exc.problems if isinstance(exc, RuleError) else [exc]
-                self.last_reload = ReloadResult(False, _now(), None, [str(p) for p in problems])
+                self.follow_error = str(exc)
+                log.warning("cannot follow the rules published as %s: %s", published, exc)
 
     def _activate(self, engine: Engine) -> None:
         with self._state:
             old, self._live = self._live, _Live(engine)
+            self.active_since = _now()
             old.retired = True
             close = old.leases == 0
         if close:

@@ -9,6 +9,7 @@ bytes that were checked, whatever is in the directory by then.
 
     <store>/sets/<digest>/...   an accepted copy (facts/, standards/, lists/)
     <store>/active              "<digest> <ns>" of the set in service (replaced atomically)
+    <store>/last-attempt.json   the latest reload attempt by any process, accepted or refused
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +29,7 @@ class RuleStore:
         self.directory = Path(directory)
         self._sets = self.directory / "sets"
         self._active = self.directory / "active"
+        self._attempt = self.directory / "last-attempt.json"
         self._sets.mkdir(parents=True, exist_ok=True)
 
     def stage(self, rules_dir: Path) -> Path:
@@ -54,12 +57,26 @@ class RuleStore:
                 raise
             self.discard(staging)
         os.utime(target)  # newest first when old sets are pruned
-        tmp = self._active.with_name(f"active.{os.getpid()}")
         announcement = f"{digest} {time.time_ns()}"
-        tmp.write_text(announcement)
-        tmp.replace(self._active)  # readers see the old or the new name, never half of one
+        self._replace(self._active, announcement)
         self._prune(keep=digest)
         return announcement
+
+    def record_attempt(self, record: str) -> None:
+        """What the latest reload attempt came to, for every process of the server to report."""
+        self._replace(self._attempt, record)
+
+    def last_attempt(self) -> str | None:
+        try:
+            return self._attempt.read_text(encoding="utf-8") or None
+        except OSError:
+            return None
+
+    @staticmethod
+    def _replace(path: Path, text: str) -> None:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)  # readers see the old or the new text, never half of one
 
     def active(self) -> str | None:
         """The active announcement ("<digest> <ns>"), or None before the first publication."""
