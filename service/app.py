@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
 from engine.cli import today_in_china
+from engine.errors import RuleProblem, format_path
 from engine.registry import ActiveRules
 
-from . import problems
+from . import json_body, problems
+from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
+from .dates import iso_date
 from .limits import BodyLimit
-from .problems import FieldProblem, Problem, problem_response
+from .problems import FieldProblem, Problem, RequestProblem, problem_response
 from .settings import Settings
 
-DIGEST_HEADER = "X-Rules-Digest"
 NDJSON = "application/x-ndjson"
+NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines")
 STREAM_CHUNK = 50  # stream lines judged per trip to the thread pool: a trip per line cost more than the line
 
-
-def _iso_date(value: Any) -> Any:
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("as_of 应为 YYYY-MM-DD 格式的日期 / as_of must be a YYYY-MM-DD date")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
 
 
 class JudgementRequest(BaseModel):
@@ -47,7 +45,7 @@ class BatchItem(JudgementRequest):
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    items: list[BatchItem]
+    items: list[BatchItem] = Field(description="每个场所的 id 须唯一 / each item's id must be unique")
 
 
 class BatchResult(BaseModel):
@@ -61,26 +59,66 @@ class BatchResponse(BaseModel):
     results: list[BatchResult]
 
 
+class RuleFileProblem(BaseModel):
+    file: str
+    line: int | None
+    column: int | None
+    field: str
+    detail: str  # Chinese / English
+
+
 class ReloadInfo(BaseModel):
+    """One reload attempt, by whichever worker took it."""
+
     ok: bool
+    outcome: Literal["accepted", "refused"]
     at: dt.datetime
-    digest: str | None
-    problems: list[str]
+    digest: str | None = Field(description="启用的规则摘要（被拒绝时为 null）/ the digest activated (null if refused)")
+    problems: list[RuleFileProblem]
+
+
+class ActiveInfo(BaseModel):
+    digest: str
+    since: dt.datetime = Field(description="本进程启用这些规则的时间 / when this process began serving them")
+    follow_error: str | None = Field(description="另一进程发布的规则未能启用的原因 / why rules another process "
+                                                 "published could not be followed")
 
 
 class Readiness(BaseModel):
     ready: bool
     rules_digest: str
     engine_version: str
-    last_reload: ReloadInfo
+    active: ActiveInfo
+    last_reload: ReloadInfo | None = Field(description="最近一次重新加载的尝试（接受或拒绝；尚无则为 null）/ the latest "
+                                                       "reload attempt, accepted or refused (null before the first)")
 
 
 PROBLEM = {"description": "RFC 9457 problem details"}  # content set by problems.install
 
 
-def _reload_info(rules: ActiveRules) -> ReloadInfo:
-    r = rules.last_reload
-    return ReloadInfo(ok=r.ok, at=r.at, digest=r.digest, problems=r.problems)
+def _rule_file_problems(found: list[RuleProblem]) -> list[RuleFileProblem]:
+    return [RuleFileProblem(file=p.file, line=p.line, column=p.column, field=format_path(p.path), detail=f"{p.zh} / {p.en}")
+            for p in found]
+
+
+def _reload_info(result) -> ReloadInfo:  # noqa: ANN001 - engine.registry.ReloadResult
+    return ReloadInfo(ok=result.ok, outcome="accepted" if result.ok else "refused", at=result.at, digest=result.digest,
+                      problems=_rule_file_problems(result.problems))
+
+
+class _LeasedStream(StreamingResponse):
+    """A streaming response that holds its rules lease until the last line has gone out (or the
+    client has gone): every line is judged under the rules its header names."""
+
+    def __init__(self, content: AsyncIterator[bytes], release: Callable[[], None], **kwargs: Any):
+        super().__init__(content, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -91,16 +129,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
                               "错误以 RFC 9457 problem+json 返回。")
     app.state.rules = rules
+    app.router.route_class = json_body.CheckedJsonRoute  # before the routes: each checks its JSON body first
     problems.install(app, facts_schema=lambda: catalogue.facts_schema(rules.bundle.vocabulary))
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, stream_limit=settings.max_stream_bytes,
                        stream_path="/v1/judgements/stream")
+    if settings.access_log:
+        log_access_to_stderr()
+    app.add_middleware(AccessLog, digest=lambda: rules.bundle.digest, enabled=settings.access_log)  # outermost
 
     def judge(facts: dict[str, Any], as_of: dt.date | None) -> Judgement:
         with rules.lease() as engine:
             return engine.judge(facts, as_of or today_in_china())
 
     @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
-              responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+              responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     async def post_judgement(body: JudgementRequest) -> Response:
         """判定一个场所 / judge one facility."""
         # On the event loop, not in the thread pool: one judgement takes less CPU than handing it
@@ -110,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         headers={DIGEST_HEADER: judgement.provenance.rules_digest})
 
     def judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
-        """at: where the items are in the body (a JSON batch: /items/<i>; an NDJSON stream: /<i>)."""
+        """at: where the items are in the body (a JSON batch: /items/<i>; an NDJSON stream: /<line - 1>)."""
         try:
             return BatchResult(id=item.id, judgement=engine.judge(item.facts, item.as_of or today_in_china()))
         except FactError as exc:
@@ -120,14 +162,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 errors=problems.fact_problems(exc, *at, index)))
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
-              responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+              responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     def post_batch(body: BatchRequest) -> Response:
         """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
-        每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。"""
+        每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。id 不能重复。"""
         if len(body.items) > settings.max_batch:
             return problem_response(413, "批量过大 / batch too large",
                                     f"每批最多 {settings.max_batch} 条，更多请用 /v1/judgements/stream（NDJSON）/ at most "
                                     f"{settings.max_batch} items; send more to /v1/judgements/stream as NDJSON")
+        repeated = _repeated_ids(body.items)
+        if repeated:
+            return problem_response(422, "批量中有重复的 id / ids repeated in the batch",
+                                    f"{len(repeated)} 个场所的 id 与前面的重复 / {len(repeated)} item(s) repeat an earlier "
+                                    "item's id", repeated)
         with rules.lease() as engine:  # one rules version for the whole batch
             results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
         # serialised here, once: FastAPI would first validate the whole response again
@@ -136,37 +183,65 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements/stream", tags=["judgements"], response_class=StreamingResponse,
               responses={200: {"content": {NDJSON: {}}, "description": "每行一个 BatchResult / one BatchResult per line"},
-                         413: PROBLEM, 422: PROBLEM},
+                         413: PROBLEM, 415: PROBLEM, 422: PROBLEM},
               openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
-                                             "content": {NDJSON: {"schema": {"type": "array", "items": {
+                                             "content": {NDJSON: {"schema": {"type": "array", "minItems": 1, "items": {
                                                  "$ref": "#/components/schemas/BatchItem"}}}}}})
     async def post_stream(request: Request) -> StreamingResponse:
-        """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。"""
+        """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。
+        整个流由同一版本的规则判定（响应头 X-Rules-Digest）；行号与文本编辑器一致（空行也计数），
+        第 n 行的错误指针为 /<n-1>/…；id 不能与前面的行重复。"""
         body = await request.body()
-        return StreamingResponse(_ndjson_results(body), media_type=NDJSON, headers={DIGEST_HEADER: rules.bundle.digest})
+        if not body.strip():
+            raise RequestProblem(422, problems.INVALID_REQUEST, "请求体为空：应为每行一个 JSON 对象 / the body is "
+                                 "empty: send one JSON object per line")
+        json_body.require_media_type(request, NDJSON_TYPES, f"-H 'Content-Type: {NDJSON}'")
+        held = ExitStack()
+        engine = held.enter_context(rules.lease())  # one rules version from the first line to the last
+        return _LeasedStream(_ndjson_results(engine, body), held.close, media_type=NDJSON,
+                             headers={DIGEST_HEADER: engine.bundle.digest})
 
-    async def _ndjson_results(body: bytes) -> AsyncIterator[bytes]:
+    async def _ndjson_results(engine: Engine, body: bytes) -> AsyncIterator[bytes]:
         # The body is read whole (within HAZARD_MAX_STREAM_BYTES) before results stream out:
         # Starlette's streaming response listens on the same receive channel for disconnects.
-        lines = [line for line in body.split(b"\n") if line.strip()]
+        # Lines are numbered as an editor numbers them: blank lines count, though they judge nothing.
+        lines = [(number, line) for number, line in enumerate(body.split(b"\n"), 1) if line.strip()]
+        first_seen: dict[str, int] = {}  # id -> the line that used it first
         for start in range(0, len(lines), STREAM_CHUNK):
-            yield await run_in_threadpool(_ndjson_chunk, lines[start:start + STREAM_CHUNK], start)
+            yield await run_in_threadpool(_ndjson_chunk, engine, lines[start:start + STREAM_CHUNK], first_seen)
 
-    def _ndjson_chunk(lines: list[bytes], first: int) -> bytes:
-        return b"".join(_ndjson_line(line, first + offset) for offset, line in enumerate(lines))
+    def _ndjson_chunk(engine: Engine, lines: list[tuple[int, bytes]], first_seen: dict[str, int]) -> bytes:
+        return b"".join(_ndjson_line(engine, line, number, first_seen) + b"\n" for number, line in lines)
 
-    def _ndjson_line(line: bytes, index: int) -> bytes:
+    def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str, int]) -> bytes:
+        at = number - 1  # the pointer's index: the line's, counted from 0 like every JSON pointer index
         try:
-            item = BatchItem.model_validate_json(line)
+            raw = json_body.decode(line, number, at)
+            item = BatchItem.model_validate(raw)
+        except RequestProblem as exc:  # its detail names the line when the line is not JSON
+            problem = exc.problem()
+            if "line" not in exc.extensions:
+                zh, _, en = problem.detail.partition(" / ")
+                problem.detail = f"第 {number} 行：{zh} / line {number}: {en}"
+            return _line_error(f"#{number}", problem, number)
         except ValidationError as exc:
-            errors = [FieldProblem(pointer=problems.pointer(index, *e["loc"]), detail=e["msg"]) for e in exc.errors()]
-            result = BatchResult(id=f"#{index + 1}", error=Problem(
-                title="请求格式有误 / invalid line", status=422,
-                detail=f"第 {index + 1} 行无效 / line {index + 1} is invalid", errors=errors))
-        else:
-            with rules.lease() as engine:
-                result = judge_item(engine, item, index, at=())
-        return result.model_dump_json().encode() + b"\n"
+            said = raw.get("id") if isinstance(raw, dict) else None
+            errors = problems.request_problems(exc.errors(include_url=False), at)
+            return _line_error(said if isinstance(said, str) and said else f"#{number}",
+                               Problem(title=problems.INVALID_REQUEST, status=422, detail="", errors=errors), number)
+        if item.id in first_seen:
+            return _line_error(item.id, Problem(
+                title="id 与前面的行重复 / id repeated", status=422, detail="",
+                errors=[FieldProblem(pointer=problems.pointer(at, "id"),
+                                     detail=f"第 {number} 行的 id “{item.id}” 与第 {first_seen[item.id]} 行相同，未作判定 / "
+                                            f"line {number} repeats the id '{item.id}' of line {first_seen[item.id]}; "
+                                            "not judged")]), number)
+        first_seen[item.id] = number
+        return judge_item(engine, item, at, at=()).model_dump_json().encode()
+
+    def _line_error(item_id: str, problem: Problem, number: int) -> bytes:
+        problem.detail = problem.detail or f"第 {number} 行无效 / line {number} is invalid"
+        return BatchResult(id=item_id, error=problem).model_dump_json().encode()
 
     @app.get("/v1/standards", response_model=list[catalogue.StandardView], tags=["rules"])
     def get_standards(as_of: Annotated[IsoDate | None, Query()] = None) -> Any:
@@ -215,10 +290,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", response_model=Readiness, tags=["operations"])
     def readyz(response: Response) -> Readiness:
+        """本进程在用的规则，以及最近一次重新加载的尝试（任一工作进程所为）/ the rules this process serves, and the
+        latest reload attempt (by any worker)."""
         digest = rules.bundle.digest
         response.headers[DIGEST_HEADER] = digest
+        last = rules.last_reload
         return Readiness(ready=True, rules_digest=digest, engine_version=ENGINE_VERSION,
-                         last_reload=_reload_info(rules))
+                         active=ActiveInfo(digest=digest, since=rules.active_since, follow_error=rules.follow_error),
+                         last_reload=_reload_info(last) if last else None)
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         if settings.admin_token is None:
@@ -233,17 +312,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """重新加载规则：全部加载、校验、编译成功后才原子切换；有错则拒绝，旧规则继续服务。"""
         result = rules.reload()
         app.openapi_schema = None  # the fact vocabulary in it may have changed
-        info = _reload_info(rules)
-        if not result.ok:
+        if not result.ok:  # no field of the request is wrong: the rule files are, each problem at its file and line
             return problem_response(422, "规则文件有误，未切换 / rule files rejected, previous rules still serving",
-                                    "\n".join(result.problems),
-                                    [FieldProblem(pointer="", detail=p) for p in result.problems],
-                                    headers={DIGEST_HEADER: rules.bundle.digest})
+                                    "\n".join(str(p) for p in result.problems),
+                                    headers={DIGEST_HEADER: rules.bundle.digest},
+                                    rule_problems=[p.model_dump() for p in _rule_file_problems(result.problems)])
         response.headers[DIGEST_HEADER] = result.digest
-        return info
+        return _reload_info(result)
 
     return app
 
 
 def _http(status: int, detail: str, headers: dict[str, str] | None = None) -> HTTPException:
     return HTTPException(status_code=status, detail=detail, headers=headers)
+
+
+def _repeated_ids(items: list[BatchItem]) -> list[FieldProblem]:
+    first: dict[str, int] = {}
+    repeated = []
+    for i, item in enumerate(items):
+        if item.id in first:
+            repeated.append(FieldProblem(pointer=problems.pointer("items", i, "id"),
+                                         detail=f"id “{item.id}” 与 /items/{first[item.id]}/id 相同：每个场所的 id 须唯一 / "
+                                                f"the id '{item.id}' is also /items/{first[item.id]}/id: ids must be unique"))
+        else:
+            first[item.id] = i
+    return repeated

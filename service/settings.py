@@ -28,6 +28,17 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
     return value
 
 
+def _switch(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    if raw in ("0", "off", "false", "no"):
+        return False
+    raise SettingsError(f"{name}={raw!r}: 应为 on 或 off / must be on or off")
+
+
 def _token(token: str | None) -> str | None:
     """A bearer token can only be sent in these characters: any other (e.g. non-ASCII, which
     arrives as Latin-1) would make every reload fail as unauthorised, without saying why."""
@@ -50,6 +61,7 @@ class Settings:
     state_dir: Path | None = None       # shared by one server's workers: the rule store they start from and follow
     build_timeout: int = 60             # seconds to build reloaded rules in a child process first
     keepalive: int = 75                 # seconds an idle connection stays open: longer than clients keep theirs
+    access_log: bool = True             # one line per request on stderr (method, path, status, latency, digest, request id)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -67,4 +79,5 @@ class Settings:
             state_dir=Path(state) if state else None,
             build_timeout=_int(env, "HAZARD_BUILD_TIMEOUT", cls.build_timeout, 1, 3600),
             keepalive=_int(env, "HAZARD_KEEPALIVE", cls.keepalive, 1, 3600),
+            access_log=_switch(env, "HAZARD_ACCESS_LOG", cls.access_log),
         )

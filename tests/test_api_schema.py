@@ -10,7 +10,7 @@ import os
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from schemathesis.specs.openapi.checks import negative_data_rejection
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from service import create_app
 
@@ -31,5 +31,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case):
     # The stream answers a bad line with an error line (the other lines still count), by design.
-    streamed = case.operation.path == "/v1/judgements/stream"
-    case.call_and_validate(excluded_checks=[negative_data_rejection] if streamed else None)
+    # A batch's ids must be unique, which JSON Schema cannot say (uniqueItems compares whole items):
+    # generated batches that repeat an id are refused (422), rightly.
+    excluded = {"/v1/judgements/stream": [negative_data_rejection],
+                "/v1/judgements/batch": [positive_data_acceptance]}.get(case.operation.path)
+    case.call_and_validate(excluded_checks=excluded)
