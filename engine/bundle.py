@@ -47,6 +47,8 @@ class Version:
     meta: VersionFile
     criteria: tuple[CompiledCriterion, ...]
     combined: tuple[CompiledCombined, ...]
+    # per gap of meta.gaps, the kinds of place it concerns (None: every kind; empty: none)
+    gap_scopes: tuple[frozenset[str] | None, ...] = ()
 
     @property
     def key(self) -> str:

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import traceback
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ from . import durable_backend
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
-from .schema import (Category, ListFile, Citation, CombinedRule, Criterion, DateMark, DerivedDef, DirectRule, FactDef, Gap,
-                     MethodSpec, VersionFile, VocabularyFile)
-from .vocabulary import DerivedFact, Vocabulary
+from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, DerivedDef, DirectRule, FactDef,
+                     Gap, ListFile, MethodSpec, Reading, Section, VersionFile, VocabularyFile)
+from .vocabulary import Constraint, DerivedFact, Vocabulary
 from .yaml_source import SourceDoc, read_file
 
 MAX_FACTS = 200  # durable-rules holds at most 255 properties per fact; room is kept for guards
@@ -51,14 +52,21 @@ _PYDANTIC_ZH = {
     "bounds_not_numeric": ("只有数值事实才有 minimum/maximum", "only numeric facts have minimum/maximum"),
     "bounds_order": ("minimum 大于 maximum", "minimum is greater than maximum"),
     "place_not_enum": ("场所类型事实必须是 enum", "the place fact must be an enum"),
+    "constraint_form": ("约束须且只须写 require（必须成立的条件）或 absent（不应提供的事实）之一",
+                        "a constraint has exactly one of require or absent"),
+    "constraint_absent_when": ("写 absent 的约束须用 when 说明何时这些事实不应提供", "absent needs when"),
+    "gap_places": ("缺口须且只须写 places（涉及的场所类型，或 all / none）或 areas（清单领域）之一",
+                   "a gap names exactly one of places (kinds of place, or all / none) or areas (list areas)"),
 }
 
 
 # A check across fields of one entry points at the field that is most likely wrong.
 _FIELD_OF_CHECK = {"date_status_mismatch": "date", "unit_not_numeric": "unit", "bounds_not_numeric": "minimum",
-                   "bounds_order": "minimum", "place_not_enum": "place", "enum_values": "values"}
+                   "bounds_order": "minimum", "place_not_enum": "place", "enum_values": "values",
+                   "constraint_form": "require", "gap_places": "places"}
 _FIELD_NAMES = sorted({name for model in (VocabularyFile, FactDef, DerivedDef, Citation, VersionFile, DateMark, MethodSpec,
-                                          DirectRule, CombinedRule, Category, Criterion, Gap)
+                                          DirectRule, CombinedRule, Category, Criterion, Gap, Reading, Section,
+                                          ConstraintDef)
                        for name in model.model_fields})
 
 
@@ -126,6 +134,7 @@ class _Loader:
         seen: dict[str, str] = {}
         places: list[tuple[str, SourceDoc]] = []
         hazards: dict[str, str] = {}
+        constraints: list[tuple[SourceDoc, str, ConstraintDef]] = []
         for path in files:
             doc = self.read(path)
             if doc is None:
@@ -138,6 +147,7 @@ class _Loader:
                     if name in hazards:
                         self.problem(doc, ("hazards", name), f"隐患类型 “{name}” 重复定义", f"hazard kind '{name}' is defined twice")
                     hazards[name] = label
+                constraints += [(doc, name, c) for name, c in parsed.constraints.items()]
             except ValidationError as exc:
                 self.problems += _pydantic_problems(doc, exc)
                 sections = self._salvage(doc)
@@ -171,7 +181,29 @@ class _Loader:
                                              f"事实超过 {MAX_FACTS} 个，durable-rules 无法承载",
                                              f"more than {MAX_FACTS} facts: durable-rules cannot hold them"))
         derived = self._derived(facts, derived_raw)
-        return Vocabulary(facts, derived, hazards)
+        return Vocabulary(facts, derived, hazards, self._constraints(facts, derived, constraints))
+
+    def _constraints(self, facts: dict[str, FactDef], derived: dict[str, DerivedFact],
+                     declared: list[tuple[SourceDoc, str, ConstraintDef]]) -> tuple[Constraint, ...]:
+        parser = ConditionParser(facts, lambda n: derived[n].condition if n in derived else None, list(derived),
+                                 frozenset(self.broken))
+        out, seen = [], set()
+        for doc, name, spec in declared:
+            where = ("constraints", name)
+            say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731, B023
+            if name in seen:
+                say(where, f"约束 “{name}” 重复定义", f"constraint '{name}' is defined twice")
+                continue
+            seen.add(name)
+            when = parser.parse(spec.when, where + ("when",), say) if spec.when is not None else None
+            require = parser.parse(spec.require, where + ("require",), say) if spec.require is not None else None
+            unknown = [(j, n) for j, n in enumerate(spec.absent or []) if n not in facts]
+            for j, n in unknown:
+                say(where + ("absent", j), f"未知事实 “{n}”{_suggest(n, list(facts))}", f"unknown fact '{n}'")
+            if (spec.when is not None and when is None) or (spec.require is not None and require is None) or unknown:
+                continue
+            out.append(Constraint(name, spec.label, when, require, tuple(spec.absent or ())))
+        return tuple(out)
 
     def _salvage(self, doc: SourceDoc) -> tuple:
         """The entries of a vocabulary file that failed validation which are valid on their own
@@ -234,6 +266,7 @@ class _Loader:
         parser = ConditionParser(vocab.facts, lambda n: vocab.derived[n].condition if n in vocab.derived else None,
                                  list(vocab.derived), frozenset(self.broken))
         self._hazard_kinds(meta, vocab, say)
+        self._gap_places(meta, vocab, say)
         criteria = []
         for i, criterion in enumerate(meta.criteria):
             where = ("criteria", i)
@@ -251,6 +284,18 @@ class _Loader:
             if node is not None:
                 combined.append(CompiledCombined(rule, node, doc.line_of(("method", "combined", i))))
         return Version(path.parent.name, path.stem, doc.file, meta, tuple(criteria), tuple(combined))
+
+    @staticmethod
+    def _gap_places(meta: VersionFile, vocab: Vocabulary, say) -> None:
+        kinds = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
+        for i, gap in enumerate(meta.gaps):
+            for j, place in enumerate(gap.places if isinstance(gap.places, list) else []):
+                if place not in kinds:
+                    say(("gaps", i, "places", j), f"未知场所类型 “{place}”{_suggest(place, list(kinds))}",
+                        f"unknown place kind '{place}'{_suggest_en(place, list(kinds))}")
+            if gap.places == []:
+                say(("gaps", i, "places"), "places 不能为空列表：不涉及任何场所时写 none，涉及一切场所时写 all",
+                    "places must not be an empty list: write none (no place) or all (every place)")
 
     @staticmethod
     def _hazard_kinds(meta: VersionFile, vocab: Vocabulary, say) -> None:
@@ -299,6 +344,10 @@ class _Loader:
         if meta.method is None:
             self.problem(doc, ("encoded",), "已编码的版本须写明判定方法 method", "an encoded version needs a method")
             return
+        clauses = [section.clause for section in meta.sections]
+        for i, clause in enumerate(clauses):
+            if clause in clauses[:i]:
+                self.problem(doc, ("sections", i, "clause"), f"章节 “{clause}” 重复", f"section '{clause}' is listed twice")
         methods = {c.id: c.method for c in meta.criteria}
         if any(m == "direct" for m in methods.values()) and meta.method.direct is None:
             self.problem(doc, ("method", "direct"), "有直接判定要素，但 method 中没有 direct 规则",
@@ -323,13 +372,25 @@ class _Loader:
                 self.problem(doc, where + ("method",), "综合判定要素未被任何综合判定规则计数",
                              "this combined element is counted by no combined rule")
             if criterion.method in ("exemption", "precondition"):
+                if criterion.reading is None:
+                    self.problem(doc, where + ("method",),
+                                 "不应判定情形（exemption）与判定前提（precondition）须写明 reading：kind 为 exception"
+                                 "（确认成立才改变判定，未知时要素照常计入并列为待确认）或 definition（属于隐患定义的一部分，"
+                                 "未知时无法判定），basis 写明所依据的条款",
+                                 "an exemption or precondition must declare its reading: kind exception (changes the "
+                                 "verdict only once established) or definition (part of the hazard's definition: unknown "
+                                 "leaves the verdict indeterminate), with the clause it rests on in basis")
                 for j, target in enumerate(criterion.governs or []):
                     if methods.get(target) not in ("direct", "combined"):
                         self.problem(doc, where + ("governs", j), f"“{target}” 不是本版本的直接或综合判定要素",
                                      f"'{target}' is not a direct or combined element of this version")
-            elif criterion.governs is not None:
-                self.problem(doc, where + ("governs",), "只有 exemption 与 precondition 可以写 governs",
-                             "only exemption and precondition entries take governs")
+            else:
+                if criterion.governs is not None:
+                    self.problem(doc, where + ("governs",), "只有 exemption 与 precondition 可以写 governs",
+                                 "only exemption and precondition entries take governs")
+                if criterion.reading is not None:
+                    self.problem(doc, where + ("reading",), "只有 exemption 与 precondition 可以写 reading",
+                                 "only exemption and precondition entries take reading")
 
     # -- whole bundle ----------------------------------------------------------------------
     def cross_checks(self, versions: list[Version]) -> None:
@@ -383,6 +444,34 @@ class _Loader:
             return None
         _list_checks(self, doc, parsed, vocab, versions)
         return parsed
+
+    def gap_scopes(self, version: Version, lists: dict[str, ListFile]) -> tuple[frozenset[str] | None, ...]:
+        """Per gap, the kinds of place it concerns (None: every kind); areas take their places
+        from the declared lists."""
+        areas: dict[str, set[str]] = {}
+        for declared in lists.values():
+            for area in declared.areas:
+                areas.setdefault(area.id, set()).update(area.places)
+        doc = next(d for d in self.docs if d.file == version.file)
+        scopes = []
+        for i, gap in enumerate(version.meta.gaps):
+            if gap.places == "all":
+                scopes.append(None)
+            elif gap.places == "none":
+                scopes.append(frozenset())
+            elif gap.places is not None:
+                scopes.append(frozenset(gap.places))
+            else:
+                for j, area in enumerate(gap.areas or []):
+                    if area not in areas and lists:
+                        self.problem(doc, ("gaps", i, "areas", j), f"清单中没有领域 “{area}”{_suggest(area, sorted(areas))}",
+                                     f"no list declares the area '{area}'")
+                places = frozenset(p for area in gap.areas or [] for p in areas.get(area, ()))
+                if not places and all(area in areas for area in gap.areas or []):
+                    self.problem(doc, ("gaps", i, "areas"), "所列领域在清单中没有列出任何场所（places），缺口因此不涉及任何场所",
+                                 "the areas list no places in any list, so the gap would concern no place")
+                scopes.append(places)
+        return tuple(scopes)
 
     def _previous_links(self, versions: list[Version], docs: dict[str, SourceDoc]) -> None:
         """`previous` names entries of another version of the same standard."""
@@ -483,6 +572,7 @@ def _load_checked(loader: _Loader, root: Path) -> Bundle:
     versions = [v for v in (loader.version(p, usable) for p in version_files) if v is not None]
     loader.cross_checks(versions)
     lists = {p.stem: parsed for p in list_files if (parsed := loader.list_file(p, vocab, versions)) is not None}
+    versions = [replace(v, gap_scopes=loader.gap_scopes(v, lists)) for v in versions]
     if loader.problems:
         raise RuleError(loader.problems)
     return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists)

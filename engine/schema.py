@@ -91,16 +91,49 @@ class DerivedDef(_Strict):
     condition: dict[str, Any]
 
 
+class ConstraintDef(_Strict):
+    """Facts that contradict each other are refused like a wrong fact (e.g. more damaged fire doors
+    than there are). Checked only when every fact it names is given:
+    `require`: a condition that must not be false (when `when` holds, if given);
+    `absent`: facts that must not be given when `when` holds."""
+
+    label: Text                     # the rule in words, as the refusal states it
+    when: dict[str, Any] | None = None
+    require: dict[str, Any] | None = None
+    absent: list[Identifier] | None = None
+
+    @model_validator(mode="after")
+    def _one_check(self) -> ConstraintDef:
+        if (self.require is None) == (self.absent is None):
+            raise PydanticCustomError("constraint_form", "a constraint has exactly one of require or absent")
+        if self.absent is not None and self.when is None:
+            raise PydanticCustomError("constraint_absent_when", "absent needs when")
+        return self
+
+
 class VocabularyFile(_Strict):
     facts: dict[Identifier, FactDef] = {}
     derived: dict[Identifier, DerivedDef] = {}
     hazards: dict[Identifier, Text] = {}  # kinds of hazard a criterion can be about (火灾、燃气……)
+    constraints: dict[Identifier, ConstraintDef] = {}
 
 
 # direct: any one present => major; combined: counted against a threshold by place category;
 # exemption: when it holds, the governed elements do not make a major hazard;
 # precondition: the governed elements count only when it holds.
 Method = Literal["direct", "combined", "exemption", "precondition"]
+
+# How an exemption or precondition reads when its facts are unknown (default logic):
+# exception: it changes the verdict only once established; until then the elements it governs
+#   count and it is listed as an exception still to be confirmed (待确认的排除情形);
+# definition: it is part of the hazard's definition (e.g. "仍继续使用"): unknown leaves the
+#   element's count unknown, hence the verdict indeterminate.
+ReadingKind = Literal["exception", "definition"]
+
+
+class Reading(_Strict):
+    kind: ReadingKind
+    basis: Text  # the clause this reading rests on, quoted, and why
 
 
 class Criterion(_Strict):
@@ -114,6 +147,7 @@ class Criterion(_Strict):
     hazards: list[Identifier] = []
     condition: dict[str, Any]
     governs: list[Identifier] | None = None
+    reading: Reading | None = None   # required of exemptions and preconditions (checked at load)
     previous: list[Identifier] = []  # the entries of the preceding version this one corresponds to
     note: Text | None = None
 
@@ -149,11 +183,37 @@ class MethodSpec(_Strict):
     combined: list[CombinedRule] = []
 
 
+# Why a part is not encoded, in the reference's provenance terms.
+GapCause = Literal["not_found", "cut_off", "recalled", "secondary", "not_encoded"]
+
+
 class Gap(_Strict):
-    """A known part of the document whose text is not available: shown, never guessed."""
+    """A known part of the document whose text is not available: shown, never guessed.
+
+    Which kinds of place it could apply to decides whether a judgement of such a place is
+    complete: `places` (kinds of place; `all`: any place; `none`: the part judges nothing, e.g.
+    definitions answered by the inspector, or another version) or `areas` (areas of the
+    declared lists, whose places it takes)."""
 
     clause: Annotated[str, Field(min_length=1, max_length=60)]
+    cause: GapCause
     reason: Text
+    places: list[Identifier] | Literal["all", "none"] | None = None
+    areas: list[Identifier] | None = None
+
+    @model_validator(mode="after")
+    def _tagged(self) -> Gap:
+        if (self.places is None) == (self.areas is None):
+            raise PydanticCustomError("gap_places", "a gap names exactly one of places or areas")
+        return self
+
+
+class Section(_Strict):
+    """A heading of the document that groups clauses (e.g. 5.2 锅炉, 7.3 安全疏散设施及灭火救援条件):
+    a clause belongs to the section whose number is its longest prefix."""
+
+    clause: Annotated[str, Field(min_length=1, max_length=60)]
+    title: Text | None = None  # as the document words it; omitted where the heading text is not known
 
 
 class Precedence(_Strict):
@@ -180,6 +240,7 @@ class VersionFile(_Strict):
     changes: list[Text] = []
     method: MethodSpec | None = None
     precedence: Precedence | None = None
+    sections: list[Section] = []
     criteria: list[Criterion] = []
     gaps: list[Gap] = []
     note: Text | None = None

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import Node, Values, constant_value, display_value
+from .conditions import Compare, Node, Ref, Values, constant_value, display_value, evaluate, facts_of
 from .errors import FactError, FactProblem
 from .schema import DerivedDef, FactDef
 
@@ -35,10 +35,48 @@ class DerivedFact:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """Facts that must not contradict each other (schema.ConstraintDef, conditions parsed)."""
+
+    name: str
+    label: str
+    when: Node | None
+    require: Node | None
+    absent: tuple[str, ...]
+
+    def violated(self, values: Values) -> list[str]:
+        """The given facts that contradict each other under this constraint ([] if none do);
+        a constraint whose facts are not all given is not violated."""
+        if self.when is not None and evaluate(self.when, values) is not True:
+            return []
+        named = facts_of(self.when) if self.when is not None else set()
+        if self.require is not None:
+            if evaluate(self.require, values) is not False:
+                return []
+            order = _ordered_facts(self.require) + sorted(named - set(_ordered_facts(self.require)))
+        else:
+            given = [n for n in self.absent if n in values]
+            if not given:
+                return []
+            order = given + sorted(named)
+        return [n for n in dict.fromkeys(order) if n in values]
+
+
+def _ordered_facts(node: Node) -> list[str]:
+    """Facts of a condition in the order they are written."""
+    if isinstance(node, Compare):
+        return [node.fact] + ([node.other] if node.other else [])
+    if isinstance(node, Ref):
+        return _ordered_facts(node.body)
+    return [name for item in node.items for name in _ordered_facts(item)]
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     facts: dict[str, FactDef]
     derived: dict[str, DerivedFact]
     hazards: dict[str, str]  # hazard kind -> Chinese label
+    constraints: tuple[Constraint, ...] = ()
 
     @property
     def place_fact(self) -> str | None:
@@ -67,9 +105,21 @@ class Vocabulary:
             if problem:
                 problems.append(problem)
                 unknown += name not in self.facts
+        problems += self._contradictions(values)
         if problems:
             raise FactError(problems)
         return values
+
+    def _contradictions(self, values: Values) -> list[FactProblem]:
+        out = []
+        for constraint in self.constraints:
+            names = constraint.violated(values)
+            if names:
+                shown_zh = "，".join(f"“{self.label(n)}”为 {self.show(n, values[n])}" for n in names)
+                shown_en = ", ".join(f"{n} = {self.show(n, values[n])}" for n in names)
+                out.append(FactProblem(names[0], f"与其他事实矛盾：{constraint.label}（{shown_zh}）",
+                                       f"contradicts other facts ({constraint.name}): {shown_en}"))
+        return out
 
     def _check_one(self, name: Any, raw: Any, values: Values, suggest: bool = True) -> FactProblem | None:
         if not isinstance(name, str):

@@ -9,6 +9,7 @@ Step vocabulary (quotes are part of the text; 而且/但是 continue the previou
   假如 "所在楼层" 为 4
   假如 "安全出口总净宽度" 未提供                  the fact is not known
   假如 事实如下:                                  several facts, a table with the header | 事实 | 值 |
+                                                  (the value 未提供: the fact is not known)
   当 进行判定                                    the real durable-rules engine, one per test session
   那么 判定结果为 "重大事故隐患"                  重大事故隐患 | 一般隐患 | 未发现隐患 | 无法判定
   那么 条款 "moe2024.fire.2" 触发
@@ -120,7 +121,10 @@ def _fact_table(hazard_case: hb.Case, datatable: list[list[str]]) -> None:
         hb.fail("“事实如下:”后应为两列的表格，表头为 | 事实 | 值 |，每行一个事实。")
     for fact, value in rows:
         name = words.fact(fact)
-        hazard_case.set(name, words.value(name, value))
+        if value == hb.NOT_GIVEN:
+            hazard_case.remove(name)
+        else:
+            hazard_case.set(name, words.value(name, value))
 
 
 # --- 当 -----------------------------------------------------------------------------------------

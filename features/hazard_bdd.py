@@ -26,6 +26,7 @@ RULES_DIR = FEATURES_DIR.parent / "rules"
 
 RESULT_LABELS = ("重大事故隐患", "一般隐患", "未发现隐患", "无法判定")
 TRUE_WORDS, FALSE_WORDS = ("是",), ("否",)
+NOT_GIVEN = "未提供"  # in a facts table: the fact is not known
 INTEGER = re.compile(r"[+-]?\d+")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
