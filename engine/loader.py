@@ -104,6 +104,10 @@ class _Loader:
         # facts and derived facts that are defined but wrongly (already reported): conditions
         # that use them are skipped without a second, misleading "unknown fact" problem
         self.broken: set[str] = set()
+        self.broken_hazards: set[str] = set()  # hazard kinds defined, but wrongly (already reported)
+        # standards with a version file that could not be read or is malformed (already reported):
+        # which entries they declare is unknown, so references to them are not checked
+        self.unreadable_standards: set[str] = set()
         # False when a vocabulary file could not be read at all: which facts exist is then
         # unknown, so conditions are not checked against the vocabulary
         self.vocabulary_complete = True
@@ -151,6 +155,7 @@ class _Loader:
             except ValidationError as exc:
                 self.problems += _pydantic_problems(doc, exc)
                 sections = self._salvage(doc)
+                hazards = {**self._salvage_hazards(doc), **hazards}
             for section, entries in sections:
                 for name, definition in entries.items():
                     if name in seen:
@@ -180,6 +185,8 @@ class _Loader:
             self.problems.append(RuleProblem(self.name(self.root / "facts"), None, (),
                                              f"事实超过 {MAX_FACTS} 个，durable-rules 无法承载",
                                              f"more than {MAX_FACTS} facts: durable-rules cannot hold them"))
+        if not self.vocabulary_complete:  # a file could not be read: which facts exist is unknown, so
+            return Vocabulary(facts, {}, hazards, ())  # no condition is checked against them (as for versions)
         derived = self._derived(facts, derived_raw)
         return Vocabulary(facts, derived, hazards, self._constraints(facts, derived, constraints))
 
@@ -204,6 +211,18 @@ class _Loader:
                 continue
             out.append(Constraint(name, spec.label, when, require, tuple(spec.absent or ())))
         return tuple(out)
+
+    def _salvage_hazards(self, doc: SourceDoc) -> dict[str, str]:
+        """The hazard kinds of a vocabulary file that failed validation which are valid on their
+        own; the names of the others go to `broken_hazards` (their uses are no second mistake)."""
+        data = doc.data if isinstance(doc.data, dict) else {}
+        good = {}
+        for name, label in (data.get("hazards") if isinstance(data.get("hazards"), dict) else {}).items():
+            try:
+                good.update(VocabularyFile.model_validate({"hazards": {name: label}}).hazards)
+            except ValidationError:
+                self.broken_hazards.add(str(name))
+        return good
 
     def _salvage(self, doc: SourceDoc) -> tuple:
         """The entries of a vocabulary file that failed validation which are valid on their own
@@ -253,11 +272,13 @@ class _Loader:
         """One version file; without a (complete) vocabulary only its shape and dates are checked."""
         doc = self.read(path)
         if doc is None:
+            self.unreadable_standards.add(path.parent.name)
             return None
         try:
             meta = VersionFile.model_validate(doc.data)
         except ValidationError as exc:
             self.problems += _pydantic_problems(doc, exc)
+            self.unreadable_standards.add(path.parent.name)
             return None
         say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731
         self._version_consistency(doc, meta)
@@ -265,7 +286,7 @@ class _Loader:
             return Version(path.parent.name, path.stem, doc.file, meta, (), ())
         parser = ConditionParser(vocab.facts, lambda n: vocab.derived[n].condition if n in vocab.derived else None,
                                  list(vocab.derived), frozenset(self.broken))
-        self._hazard_kinds(meta, vocab, say)
+        self._hazard_kinds(meta, vocab, self.broken_hazards, say)
         self._gap_places(meta, vocab, say)
         criteria = []
         for i, criterion in enumerate(meta.criteria):
@@ -298,12 +319,12 @@ class _Loader:
                     "places must not be an empty list: write none (no place) or all (every place)")
 
     @staticmethod
-    def _hazard_kinds(meta: VersionFile, vocab: Vocabulary, say) -> None:
+    def _hazard_kinds(meta: VersionFile, vocab: Vocabulary, broken: set[str], say) -> None:
         named = [(("criteria", i, "hazards", j), h) for i, c in enumerate(meta.criteria) for j, h in enumerate(c.hazards)]
         if meta.precedence:
             named += [(("precedence", "yields_on", j), h) for j, h in enumerate(meta.precedence.yields_on)]
         for where, hazard in named:
-            if hazard not in vocab.hazards:
+            if hazard not in vocab.hazards and hazard not in broken:
                 say(where, f"未知隐患类型 “{hazard}”{_suggest(hazard, list(vocab.hazards))}（见词汇表 hazards）",
                     f"unknown hazard kind '{hazard}' (see hazards in the vocabulary)")
 
@@ -483,6 +504,8 @@ class _Loader:
             for where, spec in entries:
                 for j, ref in enumerate(spec.previous):
                     other = owner.get(ref)
+                    if other is None and version.standard in self.unreadable_standards:
+                        continue
                     if other is None or other.standard != version.standard or other is version:
                         self.problem(docs[version.file], where + ("previous", j),
                                      f"“{ref}” 不是本标准其他版本中的条款",
@@ -509,11 +532,13 @@ def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocab
                                f"unknown place kind '{place}'")
         for j, selection in enumerate(area.include):
             at = where + ("include", j)
+            if selection.standard in loader.unreadable_standards:
+                continue
             if selection.standard not in standards:
                 loader.problem(doc, at + ("standard",), f"未知标准 “{selection.standard}”{_suggest(selection.standard, sorted(standards))}",
                                f"unknown standard '{selection.standard}'")
             for k, hazard in enumerate(selection.hazards or []):
-                if vocab and hazard not in vocab.hazards:
+                if vocab and hazard not in vocab.hazards and hazard not in loader.broken_hazards:
                     loader.problem(doc, at + ("hazards", k), f"未知隐患类型 “{hazard}”", f"unknown hazard kind '{hazard}'")
             for k, ref in enumerate(selection.criteria or []):
                 if ref not in entry_ids:
@@ -571,7 +596,7 @@ def _load_checked(loader: _Loader, root: Path) -> Bundle:
     usable = vocab if loader.vocabulary_complete else None
     versions = [v for v in (loader.version(p, usable) for p in version_files) if v is not None]
     loader.cross_checks(versions)
-    lists = {p.stem: parsed for p in list_files if (parsed := loader.list_file(p, vocab, versions)) is not None}
+    lists = {p.stem: parsed for p in list_files if (parsed := loader.list_file(p, usable, versions)) is not None}
     versions = [replace(v, gap_scopes=loader.gap_scopes(v, lists)) for v in versions]
     if loader.problems:
         raise RuleError(loader.problems)
