@@ -1,7 +1,10 @@
 """Rule-file text for tests that write small rule sets of their own: a standard version's
-header and direct criteria, in the layout of rules/standards/<standard>/<version>.yaml."""
+header and direct criteria, in the layout of rules/standards/<standard>/<version>.yaml, and a
+standard that passes lint but hangs durable-rules' create_ruleset."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def version_header(document_number: str, title: str = "测试") -> str:
@@ -16,3 +19,15 @@ def criterion(cid: str, condition: str) -> str:
     """One direct criterion, an item of `criteria:`; condition in the rule language's flow YAML."""
     return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
             f"    method: direct\n    condition: {condition}\n")
+
+
+def add_hanging_standard(root: Path, values: int = 520) -> None:
+    """One file (and its enum fact): criteria `in` 40 distinct values each, `values` in all: from 512
+    on, more sibling conditions under one durable-rules node than create_ruleset survives."""
+    (root / "facts" / "hostile.yaml").write_text(
+        "facts:\n  hostile_e: {type: enum, label: e, description: d, values: {%s}}\n"
+        % ", ".join(f"v{i}: v{i}" for i in range(values)), encoding="utf-8")
+    body = "".join(criterion(f"h{c}", "{fact: hostile_e, in: [%s]}" % ", ".join(f"v{j}" for j in range(c * 40, min(values, c * 40 + 40))))
+                   for c in range((values + 39) // 40))
+    (root / "standards" / "hostile").mkdir(parents=True)
+    (root / "standards" / "hostile" / "v1.yaml").write_text(version_header("T-h", "测试h") + body, encoding="utf-8")

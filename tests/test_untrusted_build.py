@@ -29,7 +29,7 @@ import engine.rule_store
 from engine.build_check import BuildCheck, check_build
 from engine.registry import ActiveRules
 from live_server import free_port
-from rule_text import criterion, version_header
+from rule_text import add_hanging_standard, criterion, version_header
 from service import create_app
 from service.settings import Settings
 
@@ -51,17 +51,6 @@ def add_standards(root: Path, numbers) -> None:
         folder.mkdir(parents=True)
         (folder / "v1.yaml").write_text(version_header(f"T-{i}", f"测试{i}") + criterion(f"s{i}.c", f"{{fact: n, lt: {i % 7 + 1}}}"),
                                         encoding="utf-8")
-
-
-def add_hanging_standard(root: Path, values: int = 520) -> None:
-    """One file (and its enum fact): criteria `in` 40 distinct values each, `values` in all."""
-    (root / "facts" / "hostile.yaml").write_text(
-        "facts:\n  e: {type: enum, label: e, description: d, values: {%s}}\n"
-        % ", ".join(f"v{i}: v{i}" for i in range(values)), encoding="utf-8")
-    body = "".join(criterion(f"h{c}", "{fact: e, in: [%s]}" % ", ".join(f"v{j}" for j in range(c * 40, min(values, c * 40 + 40))))
-                   for c in range((values + 39) // 40))
-    (root / "standards" / "hostile").mkdir(parents=True)
-    (root / "standards" / "hostile" / "v1.yaml").write_text(version_header("T-h", "测试h") + body, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
