@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 # Control characters (but tab and the line ends), C1 controls (U+0085 too: YAML takes it for a line
 # break), format characters nobody sees (soft hyphen, zero-width and direction marks, word joiner,
-# a BOM anywhere), the line and paragraph separators, and the two non-characters YAML refuses.
+# a BOM anywhere), the line and paragraph separators, and what else YAML's reader refuses (lone
+# surrogates, two non-characters): YAML's reader then never meets a character it refuses.
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-                      "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff]")
+                      "\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _WORDS: dict[str, tuple[str, str]] = {  # (Chinese, English): what it is and where it usually comes from
@@ -55,7 +56,7 @@ class Refused:
     en: str
 
 
-def describe(char: str) -> tuple[str, str]:
+def _describe(char: str) -> tuple[str, str]:
     """'U+000B 垂直制表符，…' and its English: the code, then what it is in words."""
     code = f"U+{ord(char):04X}"
     if char in _WORDS:
@@ -68,7 +69,7 @@ def describe(char: str) -> tuple[str, str]:
     return f"{code} {zh}", f"{code} {en}"
 
 
-def line_and_column(text: str, offset: int) -> tuple[int, int]:
+def _line_and_column(text: str, offset: int) -> tuple[int, int]:
     """Where text[offset] is, 1-based, as an editor counts (CRLF, CR and LF end a line)."""
     line_start = 0
     line = 1
@@ -78,6 +79,8 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
 
 
 def editor_lines(text: str) -> list[str]:
+    """The lines of text as an editor shows them (YAML's marks count lines the same way, once the
+    characters it would take for line breaks as well are refused)."""
     return _LINE_BREAK.split(text)
 
 
@@ -85,14 +88,14 @@ def refused_characters(text: str) -> Iterator[Refused]:
     """The characters of text (decoded, a leading BOM removed) that a rule file must not hold."""
     found = [m.start() for m in _REFUSED.finditer(text)]
     for n, offset in enumerate(found[:MAX_REPORTED + 1]):
-        line, column = line_and_column(text, offset)
-        zh, en = describe(text[offset])
+        line, column = _line_and_column(text, offset)
+        zh, en = _describe(text[offset])
         if n == MAX_REPORTED:
             more = len(found) - MAX_REPORTED
             yield Refused(line, column, f"此后还有 {more} 处不可见字符或控制字符，请一并删除",
                           f"{more} more invisible or control characters from here on: delete them all")
             return
         yield Refused(line, column,
-                      f"第 {column} 列有{zh}：请删除它（编辑器的“显示不可见字符”可以看到它；需要换行就直接回车）",
-                      f"{en} at column {column}: delete it (an editor's 'show invisible characters' shows it; "
-                      f"for a new line, press Enter)")
+                      f"第 {column} 列有不可见字符 {zh}。请删除它（编辑器的“显示不可见字符”可以看到它；需要换行就直接回车）",
+                      f"column {column} holds an invisible character, {en}. Delete it (an editor's 'show invisible "
+                      f"characters' shows it; for a new line, press Enter)")

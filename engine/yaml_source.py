@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .characters import describe, editor_lines, line_and_column, refused_characters
+from .characters import editor_lines, refused_characters
 from .errors import RuleProblem
 
 MAX_FILE_BYTES = 2_000_000
@@ -135,22 +135,30 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> RuleProb
     if exc.context_mark and mark and exc.context_mark.line != mark.line:
         also_zh = f"（相关位置：第 {exc.context_mark.line + 1} 行）"
         also_en = f" ({exc.context} at line {exc.context_mark.line + 1})"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    width_zh = width_en = ""
+    full_width = _full_width_near(text, mark) if mark else None
+    if full_width:
+        (at_line, at_column), width_zh, width_en = full_width
+        if at_line != line:  # YAML stumbled on the line after it
+            also_zh += f"（YAML 在第 {line} 行发现）"
+            also_en += f" (found by YAML at line {line})"
+        line, column = at_line, at_column
+    return RuleProblem(file, line, (), f"YAML 语法错误：{width_zh}{hint}{exc.problem}{also_zh}",
+                       f"YAML syntax error: {width_en}{exc.problem}{also_en}", column)
+
+
+def _full_width_near(text: str, mark: yaml.Mark) -> tuple[tuple[int, int], str, str] | None:
+    """A full-width colon or space on the line YAML stopped at, or on the line before it (an
+    indentation YAML only finds wrong on the next line): where it is, and what it is in words."""
     lines = editor_lines(text)
-    near = [lines[m.line] for m in (mark, exc.problem_mark) if m and m.line < len(lines)]
-    width_zh, width_en = next(((zh + "；", en + "; ") for pattern, zh, en in _FULL_WIDTH_HINTS
-                               if any(pattern.search(line) for line in near)), ("", ""))
-    return RuleProblem(file, mark.line + 1 if mark else None, (),
-                       f"YAML 语法错误：{width_zh}{hint}{exc.problem}{also_zh}",
-                       f"YAML syntax error: {width_en}{exc.problem}{also_en}",
-                       mark.column + 1 if mark else None)
-
-
-def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> RuleProblem:
-    """A character YAML's reader refuses that refused_characters let through (a backstop)."""
-    line, column = line_and_column(text, exc.position)
-    zh, en = describe(chr(exc.character)) if isinstance(exc.character, int) else (str(exc.character), str(exc.character))
-    return RuleProblem(file, line, (), f"第 {column} 列有 YAML 不允许的字符 {zh}：请删除它",
-                       f"a character YAML does not allow at column {column}, {en}: delete it", column)
+    for index in (mark.line, mark.line - 1):
+        if 0 <= index < len(lines):
+            for pattern, zh, en in _FULL_WIDTH_HINTS:
+                found = pattern.search(lines[index])
+                if found:
+                    return (index + 1, found.end()), zh + "；", en + "; "
+    return None
 
 
 def parse_text(text: str, file: str) -> SourceDoc | list[RuleProblem]:
@@ -180,8 +188,6 @@ def parse_text(text: str, file: str) -> SourceDoc | list[RuleProblem]:
                             mark.column + 1 if mark else None)]
     except yaml.MarkedYAMLError as exc:
         return [_syntax_problem(exc, text, file)]
-    except yaml.reader.ReaderError as exc:
-        return [_reader_problem(exc, text, file)]
     except yaml.YAMLError as exc:
         return [RuleProblem(file, None, (), f"YAML 无法解析：{exc}", f"YAML cannot be parsed: {exc}")]
     finally:

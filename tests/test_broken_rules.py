@@ -3,7 +3,8 @@
 Each case under tests/broken_rules/<case>/ is a tiny rules directory (the valid base in
 _valid-base/ with one mistake; several-mistakes/ has six) and an expect.yaml listing every
 problem lint must report: file (relative to the case), line (null for a whole-file
-problem) and a fragment of the Chinese message. Exactly those problems are expected, so a
+problem), the column where the exact place is known (an invisible character) and a
+fragment of the Chinese message. Exactly those problems are expected, so a
 mistake that drags spurious follow-on errors along fails too. A case is linted from a copy
 without its expect.yaml (which lint would rightly call a stray file).
 """
@@ -48,7 +49,8 @@ def _copy_case(case: str, tmp_path: Path) -> Path:
 
 def _matches(problem: RuleProblem, case_dir: Path, want: dict) -> bool:
     return (Path(problem.file).resolve() == (case_dir / want["file"]).resolve()
-            and problem.line == want["line"] and want["message"] in problem.zh)
+            and problem.line == want["line"] and want["message"] in problem.zh
+            and problem.column == want.get("column", problem.column))
 
 
 def test_corpus_is_large_enough():
@@ -171,7 +173,8 @@ def test_missing_rules_directory(tmp_path: Path):
 # --- the same through the command line ------------------------------------------------------
 
 @pytest.mark.parametrize("case", ["yaml-python-tag", "unknown-fact", "non-utf8-gbk", "yaml-nesting-too-deep",
-                                  "derived-cycle", "several-mistakes"])
+                                  "derived-cycle", "several-mistakes", "yaml-vertical-tab", "yaml-nul-character",
+                                  "utf16-file"])
 def test_cli_lint_rejects_broken_case(case: str, tmp_path: Path):
     case_dir = _copy_case(case, tmp_path)
     workdir = tmp_path / "cwd"
@@ -184,7 +187,8 @@ def test_cli_lint_rejects_broken_case(case: str, tmp_path: Path):
     wanted = _expected(case)
     assert f"规则文件有 {len(wanted)} 处错误" in run.stderr
     for want in wanted:
-        where = str(case_dir / want["file"]) + (f":{want['line']}" if want["line"] else "")
+        where = str(case_dir / want["file"]) + (f":{want['line']}" if want["line"] else "") + (
+            f":{want['column']}" if "column" in want else "")
         assert any(where in line and want["message"] in line for line in run.stderr.splitlines()), run.stderr
     assert list(workdir.iterdir()) == []
 
