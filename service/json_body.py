@@ -113,7 +113,7 @@ def require_media_type(request: Request, accepted: tuple[str, ...], example: str
         return
     said = f"“{declared}”" if declared else "没有 Content-Type"
     raise RequestProblem(415, "不支持的媒体类型 / unsupported media type",
-                         f"请求体的类型是{said}，应为 {' 或 '.join(accepted)}（如 {example}）/ the body is "
+                         f"请求体的类型是{said}，应为 {' 或 '.join(accepted)}（如 {example}） / the body is "
                          f"{repr(declared) if declared else 'sent without a Content-Type'}; send "
                          f"{' or '.join(accepted)} (e.g. {example})")
 
