@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
 from engine.cli import today_in_china
 from engine.errors import RuleProblem, format_path
-from engine.registry import ActiveRules
+from engine.registry import ActiveRules, ReloadResult
 
 from . import json_body, problems
 from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
@@ -101,7 +101,7 @@ def _rule_file_problems(found: list[RuleProblem]) -> list[RuleFileProblem]:
             for p in found]
 
 
-def _reload_info(result) -> ReloadInfo:  # noqa: ANN001 - engine.registry.ReloadResult
+def _reload_info(result: ReloadResult) -> ReloadInfo:
     return ReloadInfo(ok=result.ok, outcome="accepted" if result.ok else "refused", at=result.at, digest=result.digest,
                       problems=_rule_file_problems(result.problems))
 

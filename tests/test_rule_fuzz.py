@@ -45,6 +45,6 @@ def test_a_set_that_hangs_durable_rules_is_refused_by_the_build_not_a_crash(tmp_
     shutil.copytree(ROOT / "rules", rules)
     add_hanging_standard(rules)
     crlf = sorted(KINDS).index("CRLF line ends")  # set number k slips the k-th kind
-    summary = fuzz.run(rules, sets=crlf + 1, timeout=8)
+    summary = fuzz.run(rules, sets=crlf + 1, timeout=5)
     assert summary.crashes == [], summary.crashes
     assert summary.by_kind["CRLF line ends"][fuzz.REFUSED_BY_BUILD] == 1

@@ -8,7 +8,8 @@ nothing of the rule files' content: they work on any YAML text (whatever rules/ 
 
 A mutation returns the new text (str, or bytes for a file saved in another encoding, None for a
 file deleted) and, for the kinds whose mistake is at one place that the loader must name exactly
-(an invisible character), the line and column an editor shows for it.
+(an invisible character), the line and column an editor shows for it; a slip that leaves the
+YAML meaning the same (CRLF line ends) says so, and the set must then load.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Slip:
     line: int | None = None    # 1-based, as an editor numbers lines
     column: int | None = None  # 1-based, in characters
     exact: bool = False        # the loader must report this very line and column
+    harmless: bool = False     # the YAML means the same: the set must still load
 
 
 Kind = Callable[[str, random.Random], Slip | None]  # None: the kind does not apply to this text
@@ -232,7 +234,7 @@ def _drop_dash(text: str, rng: random.Random) -> Slip | None:
 
 @kind("CRLF line ends")
 def _crlf(text: str, rng: random.Random) -> Slip | None:
-    return Slip(text.replace("\r\n", "\n").replace("\n", "\r\n"))
+    return Slip(text.replace("\r\n", "\n").replace("\n", "\r\n"), harmless=True)
 
 
 @kind("trailing whitespace")

@@ -4,8 +4,8 @@ The set is loaded and checked (`engine.load`, what `hazard lint` and a reload ru
 passes, built for durable-rules (`Engine`, what a reload builds in a child process first). It must
 load, or be refused with problems that each name a file of the set and a line in it (a whole
 directory only for a problem about the directory), in Chinese and in English; an invisible
-character slipped in alone must be refused at its very line and column. An exception out of
-either step is a crash.
+character slipped in alone must be refused at its very line and column, and a slip that keeps
+the YAML's meaning (CRLF) alone must load. An exception out of either step is a crash.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def judge(root: Path, mutated: MutatedSet, building: Callable[[], None]) -> Verd
     try:
         bundle = engine.load(root)
     except engine.RuleError as exc:
-        return Verdict(REFUSED, _location_faults(exc.problems, root, mutated), [str(p) for p in exc.problems])
+        faults = _location_faults(exc.problems, root, mutated)
+        faults += [f"{a.describe()}: the YAML means the same, but the set was refused" for a in _alone(mutated)
+                   if a.slip.harmless]
+        return Verdict(REFUSED, faults, [str(p) for p in exc.problems])
     except Exception:  # noqa: BLE001 - what the fuzzer is looking for
         return Verdict(CRASH, [f"load raised: {traceback.format_exc()}"])
     faults = [f"{a.describe()}: loaded, but an invisible character must be refused"
