@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
-from .conditions import Node
+from .conditions import Node, facts_of
 from .schema import CombinedRule, Criterion, DateMark, ListFile, VersionFile
 from .vocabulary import Vocabulary
 
@@ -85,6 +85,12 @@ class Bundle:
         return [v for v in self.versions if v.in_force(day)]
 
     @cached_property
+    def memo(self) -> dict:
+        """Structures derived from this bundle once, on first use (e.g. the facts the versions in
+        force on some day read); never changed afterwards."""
+        return {}
+
+    @cached_property
     def tests(self) -> dict[str, tuple[Version, Node]]:
         """Every condition an evaluator decides: criteria and combined-rule categories, by id."""
         out: dict[str, tuple[Version, Node]] = {}
@@ -98,3 +104,12 @@ class Bundle:
     @cached_property
     def criteria(self) -> dict[str, tuple[Version, CompiledCriterion]]:
         return {c.id: (v, c) for v in self.versions for c in v.criteria}
+
+    @cached_property
+    def readers(self) -> dict[str, tuple[str, ...]]:
+        """Fact -> the ids of the conditions that read it (derived facts resolved)."""
+        out: dict[str, list[str]] = {}
+        for test_id, (_, node) in self.tests.items():
+            for name in facts_of(node):
+                out.setdefault(name, []).append(test_id)
+        return {name: tuple(ids) for name, ids in out.items()}

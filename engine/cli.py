@@ -80,7 +80,7 @@ def _cmd_judge(args: argparse.Namespace) -> int:
     with Engine(bundle) as engine:
         judgement = engine.judge(facts, args.as_of or today_in_china())
     if args.format == "json":
-        print(judgement.model_dump_json(indent=2))
+        print(judgement.dump_json(args.detail, indent=2))
     else:
         print(f"== {args.file} ==")
         print(render.judgement_text(judgement), end="")
@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("file", type=Path, help="事实文件（YAML 或 JSON）/ facts file")
     judge.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
     judge.add_argument("--format", choices=["text", "json"], default="text")
+    judge.add_argument("--detail", choices=["compact", "full"], default="compact",
+                       help="json：compact 省去各场所相同的文字（缺口全文、出处、说明），full 全部给出 / "
+                            "json: compact leaves out text that is the same for every facility; full keeps it")
     judge.add_argument("--rules", type=Path, default=BUNDLED_RULES, help="规则目录 / rules directory")
     judge.set_defaults(run=_cmd_judge)
 

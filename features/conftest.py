@@ -190,7 +190,60 @@ def _standard_used(hazard_case: hb.Case, word: str, standard: str) -> None:
 
 @then(parsers.re(r'提示 "(?P<standard>[^"]+)" 有效但未编码'))
 def _unencoded(hazard_case: hb.Case, standard: str) -> None:
-    hb.check_unencoded_note(hazard_case.result(), standard)
+    hb.check_unencoded(hazard_case.result(), standard)
+
+
+@then(parsers.re(r'判定结论为 "(?P<label>[^"]*)"'))
+def _label(hazard_case: hb.Case, label: str) -> None:
+    hb.check_label(hazard_case.result(), label)
+
+
+@then(parsers.re(r'判定(?P<word>不完整|完整)'))
+def _complete(hazard_case: hb.Case, word: str) -> None:
+    hb.check_incomplete(hazard_case.result(), incomplete=(word == "不完整"))
+
+
+@then(parsers.re(r'未评估 "(?P<standard>[^"]+)"(?: 的 "(?P<part>[^"]+)"| 整份标准)'))
+def _not_evaluated(hazard_case: hb.Case, standard: str, part: str | None) -> None:
+    hb.check_not_evaluated(hazard_case.result(), standard, part)
+
+
+@then(parsers.re(r'不列出未评估的 "(?P<standard>[^"]+)"'))
+def _not_evaluated_absent(hazard_case: hb.Case, standard: str) -> None:
+    hb.check_not_evaluated_absent(hazard_case.result(), standard)
+
+
+@then(parsers.re(r'事实 "(?P<fact>[^"]+)" (?P<word>列为|未列为)未使用'))
+def _unused(hazard_case: hb.Case, fact: str, word: str) -> None:
+    name = hazard_case.words.fact(fact)
+    hb.check_unused(hazard_case.result(), name, hazard_case.words.label(name), unused=(word == "列为"))
+
+
+@then(parsers.re(r'条款 "(?P<entry>[^"]+)" (?P<word>列为|未列为)待确认的排除情形'))
+def _pending(hazard_case: hb.Case, entry: str, word: str) -> None:
+    hb.check_criterion_known(hazard_case.engine.bundle, entry)
+    hb.check_pending(hazard_case.result(), entry, pending=(word == "列为"))
+
+
+@then(parsers.re(r'"(?P<fact>[^"]+)" (?P<word>是|不是)决定结论的问题'))
+def _decisive(hazard_case: hb.Case, fact: str, word: str) -> None:
+    hb.check_decisive(hazard_case.result(), hazard_case.words.label(hazard_case.words.fact(fact)), decisive=(word == "是"))
+
+
+@then(parsers.re(r'第一个决定结论的问题是 "(?P<fact>[^"]+)"'))
+def _first_question(hazard_case: hb.Case, fact: str) -> None:
+    hb.check_first_question(hazard_case.result(), hazard_case.words.label(hazard_case.words.fact(fact)))
+
+
+@then(parsers.re(r'决定结论的问题共 (?P<count>\d+) 个'))
+def _question_count(hazard_case: hb.Case, count: str) -> None:
+    hb.check_question_count(hazard_case.result(), int(count))
+
+
+@then(parsers.re(r'问题 "(?P<fact>[^"]+)" 答 "(?P<answer>[^"]+)" 则判定为 "(?P<result>[^"]+)"(?:，写明 "(?P<effect>[^"]+)")?'))
+def _answer(hazard_case: hb.Case, fact: str, answer: str, result: str, effect: str | None) -> None:
+    label = hazard_case.words.label(hazard_case.words.fact(fact))
+    hb.check_answer(hazard_case.result(), label, answer, result, effect)
 
 
 @then(parsers.re(r'提示包含 "(?P<text>[^"]+)"'))

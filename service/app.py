@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from starlette.concurrency import run_in_threadpool
 
 from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
+from engine.judgement import Detail
 from engine.cli import today_in_china
 from engine.registry import ActiveRules
 
@@ -55,6 +56,13 @@ class BatchResult(BaseModel):
     judgement: Judgement | None = None
     error: Problem | None = None
 
+    def dump_json(self, detail: Detail) -> bytes:
+        """As JSON, the judgement in the requested detail."""
+        if self.judgement is None:
+            return self.model_dump_json().encode()
+        head = self.model_dump_json(include={"id"})[:-1]
+        return f'{head},"judgement":{self.judgement.dump_json(detail)},"error":null}}'.encode()
+
 
 class BatchResponse(BaseModel):
     rules_digest: str
@@ -76,6 +84,10 @@ class Readiness(BaseModel):
 
 
 PROBLEM = {"description": "RFC 9457 problem details"}  # content set by problems.install
+DetailQuery = Annotated[Detail, Query(description=(
+    "compact（默认）省去各场所相同的文字（缺口全文、条文出处与说明、事实说明、不适用的标准），可用 /v1/standards/{id}、"
+    "/v1/criteria/{id}、/v1/facts 取得；full 全部给出 / compact (default) leaves out text that is the same for every "
+    "facility of a kind; full keeps it"))]
 
 
 def _reload_info(rules: ActiveRules) -> ReloadInfo:
@@ -101,12 +113,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
               responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    async def post_judgement(body: JudgementRequest) -> Response:
-        """判定一个场所 / judge one facility."""
+    async def post_judgement(body: JudgementRequest, detail: DetailQuery = "compact") -> Response:
+        """判定一个场所 / judge one facility.
+
+        读法：classification 只就已编码的条款而言；coverage.complete 为 false 时（判定日适用于该场所的法规有未编码的部分，
+        见 coverage.not_evaluated），none（未发现隐患）与 ordinary（一般隐患）不能告知学校“没有重大事故隐患”，label 会写明
+        “判定不完整”。exceptions_pending 是待确认的排除情形：确认成立前要素照常计入。missing_facts.decisive 是能改变结论的
+        问题及各回答的作用。/ Read classification together with coverage.complete: when false, none and ordinary speak
+        only for the encoded clauses and the label says the judgement is incomplete."""
         # On the event loop, not in the thread pool: one judgement takes less CPU than handing it
         # to a thread and back (BENCHMARKS.md); batches and streams go to the thread pool.
         judgement = judge(body.facts, body.as_of)
-        return Response(judgement.model_dump_json(), media_type="application/json",
+        return Response(judgement.dump_json(detail), media_type="application/json",
                         headers={DIGEST_HEADER: judgement.provenance.rules_digest})
 
     def judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
@@ -121,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
               responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    def post_batch(body: BatchRequest) -> Response:
+    def post_batch(body: BatchRequest, detail: DetailQuery = "compact") -> Response:
         """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
         每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。"""
         if len(body.items) > settings.max_batch:
@@ -131,8 +149,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with rules.lease() as engine:  # one rules version for the whole batch
             results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
         # serialised here, once: FastAPI would first validate the whole response again
-        return Response(BatchResponse(rules_digest=engine.bundle.digest, results=results).model_dump_json(),
-                        media_type="application/json", headers={DIGEST_HEADER: engine.bundle.digest})
+        body_json = b'{"rules_digest":"%s","results":[%s]}' % (
+            engine.bundle.digest.encode(), b",".join(r.dump_json(detail) for r in results))
+        return Response(body_json, media_type="application/json", headers={DIGEST_HEADER: engine.bundle.digest})
 
     @app.post("/v1/judgements/stream", tags=["judgements"], response_class=StreamingResponse,
               responses={200: {"content": {NDJSON: {}}, "description": "每行一个 BatchResult / one BatchResult per line"},
@@ -140,22 +159,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
                                              "content": {NDJSON: {"schema": {"type": "array", "items": {
                                                  "$ref": "#/components/schemas/BatchItem"}}}}}})
-    async def post_stream(request: Request) -> StreamingResponse:
+    async def post_stream(request: Request, detail: DetailQuery = "compact") -> StreamingResponse:
         """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。"""
         body = await request.body()
-        return StreamingResponse(_ndjson_results(body), media_type=NDJSON, headers={DIGEST_HEADER: rules.bundle.digest})
+        return StreamingResponse(_ndjson_results(body, detail), media_type=NDJSON,
+                                 headers={DIGEST_HEADER: rules.bundle.digest})
 
-    async def _ndjson_results(body: bytes) -> AsyncIterator[bytes]:
+    async def _ndjson_results(body: bytes, detail: Detail) -> AsyncIterator[bytes]:
         # The body is read whole (within HAZARD_MAX_STREAM_BYTES) before results stream out:
         # Starlette's streaming response listens on the same receive channel for disconnects.
         lines = [line for line in body.split(b"\n") if line.strip()]
         for start in range(0, len(lines), STREAM_CHUNK):
-            yield await run_in_threadpool(_ndjson_chunk, lines[start:start + STREAM_CHUNK], start)
+            yield await run_in_threadpool(_ndjson_chunk, lines[start:start + STREAM_CHUNK], start, detail)
 
-    def _ndjson_chunk(lines: list[bytes], first: int) -> bytes:
-        return b"".join(_ndjson_line(line, first + offset) for offset, line in enumerate(lines))
+    def _ndjson_chunk(lines: list[bytes], first: int, detail: Detail) -> bytes:
+        return b"".join(_ndjson_line(line, first + offset, detail) for offset, line in enumerate(lines))
 
-    def _ndjson_line(line: bytes, index: int) -> bytes:
+    def _ndjson_line(line: bytes, index: int, detail: Detail) -> bytes:
         try:
             item = BatchItem.model_validate_json(line)
         except ValidationError as exc:
@@ -166,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             with rules.lease() as engine:
                 result = judge_item(engine, item, index, at=())
-        return result.model_dump_json().encode() + b"\n"
+        return result.dump_json(detail) + b"\n"
 
     @app.get("/v1/standards", response_model=list[catalogue.StandardView], tags=["rules"])
     def get_standards(as_of: Annotated[IsoDate | None, Query()] = None) -> Any:

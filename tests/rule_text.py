@@ -1,5 +1,6 @@
-"""Rule-file text for tests that write small rule sets of their own: a standard version's
-header and direct criteria, in the layout of rules/standards/<standard>/<version>.yaml."""
+"""Helpers for tests: rule-file text for tests that write small rule sets of their own (a standard
+version's header and direct criteria, in the layout of rules/standards/<standard>/<version>.yaml),
+and reading a judgement's JSON."""
 
 from __future__ import annotations
 
@@ -16,3 +17,10 @@ def criterion(cid: str, condition: str) -> str:
     """One direct criterion, an item of `criteria:`; condition in the rule language's flow YAML."""
     return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
             f"    method: direct\n    condition: {condition}\n")
+
+
+def missing_names(judgement: dict) -> list[str]:
+    """Every missing fact a judgement (as JSON) asks for: its decisive questions', then the others."""
+    missing = judgement["missing_facts"]
+    names = [f["name"] for q in missing["decisive"] for f in q["facts"]] + [m["name"] for m in missing["other"]]
+    return list(dict.fromkeys(names))

@@ -10,7 +10,7 @@ import os
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from schemathesis.specs.openapi.checks import negative_data_rejection
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from service import create_app
 
@@ -32,4 +32,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 def test_api_conforms_to_its_schema(case):
     # The stream answers a bad line with an error line (the other lines still count), by design.
     streamed = case.operation.path == "/v1/judgements/stream"
-    case.call_and_validate(excluded_checks=[negative_data_rejection] if streamed else None)
+    # Facts that contradict each other are refused (422) although each is valid: the constraints
+    # between facts (x-constraints in the Facts schema) cannot be written in JSON Schema.
+    judged = case.operation.path == "/v1/judgements"
+    excluded = [negative_data_rejection] if streamed else [positive_data_acceptance] if judged else None
+    case.call_and_validate(excluded_checks=excluded)
