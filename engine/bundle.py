@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .conditions import Node, facts_of
+from .errors import RuleProblem
 from .schema import CombinedRule, Criterion, DateMark, ListFile, VersionFile
 from .vocabulary import Vocabulary
 
@@ -80,6 +81,8 @@ class Bundle:
     versions: tuple[Version, ...]
     digest: str
     lists: dict[str, ListFile]  # list id (file stem) -> declared list
+    # what lint points out without refusing the rules (e.g. a threshold its clause's text does not state)
+    warnings: tuple[RuleProblem, ...] = ()
 
     def versions_on(self, day: dt.date) -> list[Version]:
         return [v for v in self.versions if v.in_force(day)]

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import durable_backend
+from . import durable_backend, text_numbers
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
@@ -559,7 +559,8 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     versions = [replace(v, gap_scopes=loader.gap_scopes(v, lists)) for v in versions]
     if loader.problems:
         raise RuleError(loader.problems)
-    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists)
+    warnings = text_numbers.unquoted_numbers(versions, vocab, loader.docs)
+    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists, warnings)
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

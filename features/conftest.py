@@ -249,3 +249,59 @@ def _answer(hazard_case: hb.Case, fact: str, answer: str, result: str, effect: s
 @then(parsers.re(r'提示包含 "(?P<text>[^"]+)"'))
 def _note(hazard_case: hb.Case, text: str) -> None:
     hb.check_note(hazard_case.result(), text)
+
+
+# === 规则文件检查 (features/规则文件检查.feature): hazard lint and its warnings ===================
+#
+#   假如 复制随附的规则库                            a copy of rules/ in the test's temporary directory
+#   假如 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe2024.fire.8" 的 "percent: 80" 改为 "percent: 90"
+#                                                    one line of that criterion's entry, in the copy
+#   当 检查规则文件                                  hazard lint on the copy (else on the bundled rules)
+#   当 从严检查规则文件                              hazard lint --strict
+#   那么 检查通过 / 检查不通过                        exit 0 with the OK line / exit 1
+#   那么 没有提醒
+#   那么 有一条提醒指向改动的那一行，并提到 "90%"    file:line of the edit, and the words
+#   那么 提醒中引用了原文 "规定值的80%"
+
+@pytest.fixture
+def lint_case() -> hb.LintCase:
+    return hb.LintCase()
+
+
+@given("复制随附的规则库")
+def _copy_bundled_rules(lint_case: hb.LintCase, tmp_path: Path) -> None:
+    lint_case.copy_bundled(tmp_path)
+
+
+@given(parsers.re(r'在副本的 "(?P<file>[^"]+)" 中把条款 "(?P<criterion>[^"]+)" 的 "(?P<old>[^"]+)" 改为 "(?P<new>[^"]*)"'))
+def _edit_copy(lint_case: hb.LintCase, file: str, criterion: str, old: str, new: str) -> None:
+    lint_case.edit(file, criterion, old, new)
+
+
+@when(parsers.re(r"(?P<strict>从严)?检查规则文件"))
+def _lint(lint_case: hb.LintCase, strict: str | None) -> None:
+    lint_case.lint(strict=bool(strict))
+
+
+@then(parsers.re(r"检查(?P<word>通过|不通过)"))
+def _lint_passed(lint_case: hb.LintCase, word: str) -> None:
+    hb.check_lint_passed(lint_case.result(), passed=(word == "通过"))
+
+
+@then("没有提醒")
+def _no_warnings(lint_case: hb.LintCase) -> None:
+    warnings = lint_case.warnings()
+    assert not warnings, "不应有提醒，实际的提醒：\n  " + "\n  ".join(warnings)
+
+
+@then(parsers.re(r'有一条提醒指向改动的那一行，并提到 "(?P<words>[^"]+)"'))
+def _warning_at_edit(lint_case: hb.LintCase, words: str) -> None:
+    if lint_case.edited is None:
+        hb.fail("场景中没有改动：请先写“在副本的 \"…\" 中把条款 \"…\" 的 \"…\" 改为 \"…\"”。")
+    hb.check_warning_at(lint_case.warnings(), *lint_case.edited, words)
+
+
+@then(parsers.re(r'提醒中引用了原文 "(?P<text>[^"]+)"'))
+def _warning_quotes(lint_case: hb.LintCase, text: str) -> None:
+    warnings = lint_case.warnings()
+    assert any(text in w for w in warnings), f"提醒中没有引用原文“{text}”，实际的提醒：\n  " + "\n  ".join(warnings)

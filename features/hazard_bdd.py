@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -417,3 +421,79 @@ def check_unencoded(j: Judgement, word: str) -> None:
 def check_note(j: Judgement, text: str) -> None:
     notes = list(j.notes) + [n for s in j.standards for n in s.notes]
     assert any(text in n for n in notes), f"提示中没有“{text}”。全部提示：{notes or '无'}"
+
+
+# --- 规则文件检查：hazard lint on the bundled rules or on an edited copy ------------------------------
+
+HAZARD = Path(sys.executable).parent / "hazard"
+
+
+@dataclass
+class LintCase:
+    """One scenario's rules directory (the bundled one, or a copy the scenario edits), the line it
+    edited, and what `hazard lint` answered."""
+
+    rules: Path = RULES_DIR
+    edited: tuple[Path, int] | None = None  # (file, line)
+    run: subprocess.CompletedProcess | None = None
+
+    def copy_bundled(self, where: Path) -> None:
+        self.rules = where / "rules"
+        shutil.copytree(RULES_DIR, self.rules)
+
+    def edit(self, file: str, criterion: str, old: str, new: str) -> None:
+        """Replace `old` by `new` on the one line of the criterion's entry that holds it."""
+        if self.rules == RULES_DIR:
+            fail("随附的规则库不能在场景中改动：请先写“假如 复制随附的规则库”，再改动副本。")
+        path = self.rules / file
+        if not path.is_file():
+            fail(f"副本中没有文件“{file}”（应为相对于规则目录的路径，如 standards/moe-edu-guide/2024.yaml）。")
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        entry = _entry_lines(lines, criterion)
+        if not entry:
+            fail(f"“{file}”中没有编号为“{criterion}”的条款。")
+        holding = [i for i in entry if old in lines[i]]
+        if len(holding) != 1:
+            fail(f"条款“{criterion}”中{'没有' if not holding else '不止一行有'}“{old}”，无法确定改动哪一行。")
+        lines[holding[0]] = lines[holding[0]].replace(old, new)
+        path.write_text("".join(lines), encoding="utf-8")
+        self.edited = (path, holding[0] + 1)
+
+    def lint(self, strict: bool) -> None:
+        self.run = subprocess.run([str(HAZARD), "lint", str(self.rules), *(["--strict"] if strict else [])],
+                                  capture_output=True, text=True, timeout=120,
+                                  env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+    def result(self) -> subprocess.CompletedProcess:
+        if self.run is None:
+            fail("还没有检查：请在“那么”之前写“当 检查规则文件”。")
+        return self.run
+
+    def warnings(self) -> list[str]:
+        """The listed warnings (each line `file:line: field: 中文 / English`)."""
+        run = self.result()
+        return [line.strip() for line in (run.stdout + run.stderr).splitlines() if line.startswith("  ")]
+
+
+def _entry_lines(lines: list[str], criterion: str) -> range:
+    """Indexes of the lines of a criterion's entry (from its `- id:` to the next entry or the end)."""
+    entry = re.compile(rf"\s*- id: {re.escape(criterion)}\s*")
+    start = next((i for i, line in enumerate(lines) if entry.fullmatch(line)), None)
+    if start is None:
+        return range(0)
+    end = next((i for i in range(start + 1, len(lines)) if re.match(r"\s*- id: ", lines[i])), len(lines))
+    return range(start, end)
+
+
+def check_lint_passed(run: subprocess.CompletedProcess, passed: bool) -> None:
+    said = f"退出码 {run.returncode}；输出：\n{run.stdout}{run.stderr}"
+    if passed:
+        assert run.returncode == 0 and "规则文件无误" in run.stdout, f"检查应通过，实际未通过。{said}"
+    else:
+        assert run.returncode == 1, f"检查应不通过（退出码 1），实际{said}"
+
+
+def check_warning_at(warnings: list[str], file: Path, line: int, words: str) -> None:
+    where = f"{file}:{line}:"
+    assert any(w.startswith(where) and words in w for w in warnings), (
+        f"应有一条提醒指向 {where} 并提到“{words}”，实际的提醒：" + ("\n  ".join(["", *warnings]) or "无"))

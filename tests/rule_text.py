@@ -13,9 +13,9 @@ def version_header(document_number: str, title: str = "测试") -> str:
             "method:\n  direct: {clause: d, text: t, text_status: verbatim}\ncriteria:\n")
 
 
-def criterion(cid: str, condition: str) -> str:
+def criterion(cid: str, condition: str, text: str = "t") -> str:
     """One direct criterion, an item of `criteria:`; condition in the rule language's flow YAML."""
-    return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
+    return (f"  - id: {cid}\n    clause: {cid}\n    text: {text}\n    text_status: verbatim\n    source: s\n"
             f"    method: direct\n    condition: {condition}\n")
 
 
