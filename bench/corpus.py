@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from engine.bundle import Bundle
+from engine.errors import FactError
 from engine.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,7 @@ def _perturb(rng: random.Random, facts: dict[str, Any], bundle: Bundle) -> dict[
                 out[name] = min(out[name], type(out[name])(high))
     if rng.random() < 0.15:  # an inspector who left a question unanswered
         out.pop(rng.choice(sorted(out)), None)
-    return out
+    return consistent(bundle.vocabulary, out)
 
 
 def facilities(bundle: Bundle, count: int, seed: int = 20261129) -> list[dict[str, Any]]:
@@ -111,7 +112,23 @@ def random_facts(vocab: Vocabulary, rng: random.Random, present: float | None = 
                 x = rng.uniform(low, min(high, low + 1000))
                 out[name] = rng.choice([x, round(x, rng.choice([0, 1, 2])), float(low),
                                         1e-05 if low <= 1e-05 <= high else float(high)])
-    return out
+    return consistent(vocab, out)
+
+
+def consistent(vocab: Vocabulary, facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts without those that contradict others (the vocabulary's constraints refuse them):
+    of each contradiction, the fact it names first is left out, until none is left."""
+    facts = dict(facts)
+    while True:
+        try:
+            vocab.check(facts)
+            return facts
+        except FactError as exc:
+            contradicting = [p.fact for p in exc.problems if p.related]
+            if not contradicting:
+                return facts  # any other problem is the caller's to see
+            for name in contradicting:
+                facts.pop(name, None)
 
 
 def judge_days(bundle: Bundle, also: tuple[dt.date, ...] = ()) -> list[dt.date]:

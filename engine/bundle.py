@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
-from .conditions import Node
+from .conditions import Node, facts_of
+from .errors import RuleProblem
 from .schema import CombinedRule, Criterion, DateMark, ListFile, VersionFile
 from .vocabulary import Vocabulary
 
@@ -80,9 +81,17 @@ class Bundle:
     versions: tuple[Version, ...]
     digest: str
     lists: dict[str, ListFile]  # list id (file stem) -> declared list
+    # what lint points out without refusing the rules (e.g. a threshold its clause's text does not state)
+    warnings: tuple[RuleProblem, ...] = ()
 
     def versions_on(self, day: dt.date) -> list[Version]:
         return [v for v in self.versions if v.in_force(day)]
+
+    @cached_property
+    def memo(self) -> dict:
+        """Structures derived from this bundle once, on first use (e.g. the facts the versions in
+        force on some day read); never changed afterwards."""
+        return {}
 
     @cached_property
     def tests(self) -> dict[str, tuple[Version, Node]]:
@@ -98,3 +107,12 @@ class Bundle:
     @cached_property
     def criteria(self) -> dict[str, tuple[Version, CompiledCriterion]]:
         return {c.id: (v, c) for v in self.versions for c in v.criteria}
+
+    @cached_property
+    def readers(self) -> dict[str, tuple[str, ...]]:
+        """Fact -> the ids of the conditions that read it (derived facts resolved)."""
+        out: dict[str, list[str]] = {}
+        for test_id, (_, node) in self.tests.items():
+            for name in facts_of(node):
+                out.setdefault(name, []).append(test_id)
+        return {name: tuple(ids) for name, ids in out.items()}

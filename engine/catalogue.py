@@ -115,5 +115,10 @@ def facts_schema(vocab: Vocabulary) -> dict[str, Any]:
             if f.unit:
                 prop["x-unit"] = f.unit
         properties[name] = prop
+    constraints = [{"id": c.name, "label": c.label, "facts": sorted(
+        set().union(*(facts_of(n) for n in (c.when, c.require) if n is not None), c.absent))} for c in vocab.constraints]
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "设施事实 / facility facts",
-            "type": "object", "additionalProperties": False, "properties": properties}
+            "description": "事实之间不能相互矛盾：x-constraints 所列的约束（JSON Schema 无法表达）不满足时，请求以 422 拒绝，"
+                           "并点名相关的事实 / facts must not contradict each other: a request breaking one of "
+                           "x-constraints (which JSON Schema cannot express) is refused with 422 naming the facts",
+            "type": "object", "additionalProperties": False, "properties": properties, "x-constraints": constraints}

@@ -10,14 +10,15 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from . import list_render, listing, render
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
-from .errors import EngineFault, FactError, RuleError
+from .errors import EngineFault, FactError, RuleError, RuleProblem
 from .loader import load
 from .registry import publish
 from .yaml_source import SourceDoc, parse_text
@@ -80,7 +81,7 @@ def _cmd_judge(args: argparse.Namespace) -> int:
     with Engine(bundle) as engine:
         judgement = engine.judge(facts, args.as_of or today_in_china())
     if args.format == "json":
-        print(judgement.model_dump_json(indent=2))
+        print(judgement.dump_json(args.detail, indent=2))
     else:
         print(f"== {args.file} ==")
         print(render.judgement_text(judgement), end="")
@@ -98,9 +99,23 @@ def _built_in_child(rules_dir: Path, timeout: float) -> None:
 def _cmd_lint(args: argparse.Namespace) -> int:
     bundle = load(args.dir)
     _built_in_child(args.dir, args.build_timeout)
+    warnings = bundle.warnings
+    if args.strict and warnings:  # then they are the reasons the check failed, like errors
+        print(f"规则文件有 {len(warnings)} 处提醒，--strict 下视为错误 / {len(warnings)} warning(s), "
+              f"errors under --strict:", file=sys.stderr)
+        _print_problems(warnings, sys.stderr)
+        return 1
     print(f"规则文件无误 / rule files OK: {len(bundle.versions)} 个版本, {len(bundle.criteria)} 条判定标准, "
           f"{len(bundle.vocabulary.facts)} 个事实; 摘要 digest {bundle.digest[:12]}")
+    if warnings:
+        print(f"提醒 {len(warnings)} 处（规则仍可加载和判定）/ {len(warnings)} warning(s) (the rules still load and judge):")
+        _print_problems(warnings, sys.stdout)
     return 0
+
+
+def _print_problems(problems: Iterable[RuleProblem], stream: TextIO) -> None:
+    for problem in problems:
+        print(f"  {problem}", file=stream)
 
 
 def _cmd_facts(args: argparse.Namespace) -> int:
@@ -226,11 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("file", type=Path, help="事实文件（YAML 或 JSON）/ facts file")
     judge.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
     judge.add_argument("--format", choices=["text", "json"], default="text")
+    judge.add_argument("--detail", choices=["compact", "full"], default="compact",
+                       help="json：compact 省去各场所相同的文字（缺口全文、出处、说明），full 全部给出 / "
+                            "json: compact leaves out text that is the same for every facility; full keeps it")
     judge.add_argument("--rules", type=Path, default=BUNDLED_RULES, help="规则目录 / rules directory")
     judge.set_defaults(run=_cmd_judge)
 
-    lint = sub.add_parser("lint", help="检查规则文件 / check rule files")
+    lint = sub.add_parser(
+        "lint", help="检查规则文件 / check rule files",
+        description="检查规则文件：错误使检查失败（退出码 1）；提醒（如条件中的数未出现在条款原文中）只列出，"
+                    "规则仍可加载，退出码仍为 0，除非加 --strict / check rule files: errors fail the check (exit 1); "
+                    "warnings (such as a number of a condition that its clause's text does not state) are listed "
+                    "and the rules still load (exit 0) unless --strict is given")
     lint.add_argument("dir", type=Path, nargs="?", default=BUNDLED_RULES)
+    lint.add_argument("--strict", action="store_true",
+                      help="有提醒也视为检查失败（退出码 1）/ warnings fail the check too (exit 1)")
     lint.add_argument("--build-timeout", type=float, default=DEFAULT_TIMEOUT,
                       help="在子进程中编译规则的时限（秒）/ seconds allowed to build the rules in a child process")
     lint.set_defaults(run=_cmd_lint)
@@ -275,8 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except RuleError as exc:
         print(f"规则文件有 {len(exc.problems)} 处错误 / {len(exc.problems)} problem(s) in the rule files:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems(exc.problems, sys.stderr)
         return 1
     except FactError as exc:
         print(f"{getattr(args, 'file', '')}: 事实有误，未作判定 / facts rejected, nothing judged:", file=sys.stderr)

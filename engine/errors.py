@@ -48,11 +48,12 @@ class RuleError(Exception):
 
 @dataclass(frozen=True)
 class FactProblem:
-    """One wrong fact in a submitted facility."""
+    """One wrong fact in a submitted facility (or, with `related`, facts that contradict each other)."""
 
     fact: str
     zh: str
     en: str
+    related: tuple[str, ...] = ()  # the other facts it contradicts
 
     def __str__(self) -> str:
         return f"{self.fact}: {self.zh} / {self.en}"

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import durable_backend
+from . import durable_backend, text_numbers
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
@@ -600,7 +600,8 @@ def _load_checked(loader: _Loader, root: Path) -> Bundle:
     versions = [replace(v, gap_scopes=loader.gap_scopes(v, lists)) for v in versions]
     if loader.problems:
         raise RuleError(loader.problems)
-    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists)
+    warnings = text_numbers.unquoted_numbers(versions, vocab, loader.docs)
+    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists, warnings)
 
 
 def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:

@@ -28,6 +28,7 @@ def judgement_text(j: Judgement) -> str:
             if f.method in ("direct", "combined"):
                 lines.append(f"    计入重大事故隐患判定：{KLEENE_WORDS[f.counts_toward_major]}"
                              + (f"（被 {', '.join(f.blocked_by)} 排除）" if f.blocked_by else "")
+                             + (f"（待确认的排除情形：{', '.join(f.pending)}）" if f.pending else "")
                              + (f"（按适用规定，由 {'、'.join(f.deferred_to)} 判定）" if f.deferred_to else ""))
             if f.note:
                 lines.append(f"    说明：{f.note}")
@@ -42,19 +43,18 @@ def judgement_text(j: Judgement) -> str:
         lines.append(f"    要素范围：{STATUS_WORDS[c.elements_status]}；阈值：{STATUS_WORDS[c.threshold_status]}")
     if j.combined:
         lines.append("")
-    if j.missing_facts:
-        lines.append("缺少的事实（补充后才能完成判定）：")
-        for m in j.missing_facts:
-            unit = f"，单位 {m.unit}" if m.unit else ""
-            lines.append(f"  - {m.label}（{m.name}{unit}）：{m.description}")
-            lines.append(f"      需要它的条款：{', '.join(m.needed_by)}")
+    if j.exceptions_pending:
+        lines.append("待确认的排除情形（未确认前照常计入；确认成立则相应要素不计入重大事故隐患）：")
+        for p in j.exceptions_pending:
+            lines.append(f"  - {p.document_number} {p.clause} {p.text}")
+            lines.append(f"      确认“{p.excluded_if}”则不计入：{', '.join(p.elements)}")
         lines.append("")
+    lines += questions_lines(j)
+    lines += coverage_lines(j)
     lines.append("判定日有效的标准：")
     for s in (s for s in j.standards if s.applies_to_place):
-        state = "已编码" if s.encoded else "有效但未编码（本次未据此判定）"
+        state = "已编码" if s.encoded else "有效但未编码（本次未据此判定，也未改用被替代的旧版本）"
         lines.append(f"  - {s.document_number}《{s.title}》[{s.standard}@{s.version}] {state}")
-        for gap in s.gaps:
-            lines.append(f"      未编码部分：{gap}")
         for note in s.notes:
             lines.append(f"      注意：{note}")
     elsewhere = [f"{s.document_number}《{s.title}》" for s in j.standards if not s.applies_to_place]
@@ -65,6 +65,43 @@ def judgement_text(j: Judgement) -> str:
         lines.append("提示：")
         lines += [f"  - {n}" for n in j.notes]
     return "\n".join(lines) + "\n"
+
+
+def questions_lines(j: Judgement) -> list[str]:
+    """The decisive questions first (with what each answer would do), then the other missing facts."""
+    lines = []
+    if j.missing_facts.decisive:
+        lines.append("决定结论的问题（按“最少的回答即可定案”排序）：")
+        for n, q in enumerate(j.missing_facts.decisive, 1):
+            asked = " 与 ".join(f"{f.label}（{f.name}{'，单位 ' + f.unit if f.unit else ''}）" for f in q.facts)
+            lines.append(f"  {n}. {asked}")
+            lines += [f"      答“{a.answer}” → {a.effect}" for a in q.answers]
+        lines.append("")
+    if j.missing_facts.other:
+        lines.append("其他缺少的事实（补充后可能增加发现，不改变结论）：")
+        for m in j.missing_facts.other:
+            unit = f"，单位 {m.unit}" if m.unit else ""
+            lines.append(f"  - {m.label}（{m.name}{unit}）：{m.description}")
+            lines.append(f"      需要它的条款：{', '.join(m.needed_by)}")
+        lines.append("")
+    return lines
+
+
+def coverage_lines(j: Judgement) -> list[str]:
+    cov = j.coverage
+    if cov.complete and not cov.unused_facts:
+        return []
+    lines = []
+    if not cov.complete:
+        lines.append("判定不完整：以下适用于该场所的标准内容未经评估（原文未能获取或未编码）：")
+        for n in cov.not_evaluated:
+            if n.whole:
+                lines.append(f"  - {n.document_number}：整份标准有效但未编码")
+            else:
+                lines += [f"  - {n.document_number} {p.clause}：{p.why}" for p in n.parts]
+    if cov.unused_facts:
+        lines.append(f"未使用的事实（判定日有效的条款都不读取）：{', '.join(cov.unused_facts)}")
+    return lines + [""]
 
 
 def standards_text(bundle: Bundle, as_of: dt.date) -> str:

@@ -105,12 +105,12 @@ class Vocabulary:
             if problem:
                 problems.append(problem)
                 unknown += name not in self.facts
-        problems += self._contradictions(values)
+        problems += self.contradictions(values)
         if problems:
             raise FactError(problems)
         return values
 
-    def _contradictions(self, values: Values) -> list[FactProblem]:
+    def contradictions(self, values: Values) -> list[FactProblem]:
         out = []
         for constraint in self.constraints:
             names = constraint.violated(values)
@@ -118,7 +118,7 @@ class Vocabulary:
                 shown_zh = "，".join(f"“{self.label(n)}”为 {self.show(n, values[n])}" for n in names)
                 shown_en = ", ".join(f"{n} = {self.show(n, values[n])}" for n in names)
                 out.append(FactProblem(names[0], f"与其他事实矛盾：{constraint.label}（{shown_zh}）",
-                                       f"contradicts other facts ({constraint.name}): {shown_en}"))
+                                       f"contradicts other facts ({constraint.name}): {shown_en}", tuple(names[1:])))
         return out
 
     def _check_one(self, name: Any, raw: Any, values: Values, suggest: bool = True) -> FactProblem | None:

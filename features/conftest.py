@@ -190,9 +190,118 @@ def _standard_used(hazard_case: hb.Case, word: str, standard: str) -> None:
 
 @then(parsers.re(r'提示 "(?P<standard>[^"]+)" 有效但未编码'))
 def _unencoded(hazard_case: hb.Case, standard: str) -> None:
-    hb.check_unencoded_note(hazard_case.result(), standard)
+    hb.check_unencoded(hazard_case.result(), standard)
+
+
+@then(parsers.re(r'判定结论为 "(?P<label>[^"]*)"'))
+def _label(hazard_case: hb.Case, label: str) -> None:
+    hb.check_label(hazard_case.result(), label)
+
+
+@then(parsers.re(r'判定(?P<word>不完整|完整)'))
+def _complete(hazard_case: hb.Case, word: str) -> None:
+    hb.check_incomplete(hazard_case.result(), incomplete=(word == "不完整"))
+
+
+@then(parsers.re(r'未评估 "(?P<standard>[^"]+)"(?: 的 "(?P<part>[^"]+)"| 整份标准)'))
+def _not_evaluated(hazard_case: hb.Case, standard: str, part: str | None) -> None:
+    hb.check_not_evaluated(hazard_case.result(), standard, part)
+
+
+@then(parsers.re(r'不列出未评估的 "(?P<standard>[^"]+)"'))
+def _not_evaluated_absent(hazard_case: hb.Case, standard: str) -> None:
+    hb.check_not_evaluated_absent(hazard_case.result(), standard)
+
+
+@then(parsers.re(r'事实 "(?P<fact>[^"]+)" (?P<word>列为|未列为)未使用'))
+def _unused(hazard_case: hb.Case, fact: str, word: str) -> None:
+    name = hazard_case.words.fact(fact)
+    hb.check_unused(hazard_case.result(), name, hazard_case.words.label(name), unused=(word == "列为"))
+
+
+@then(parsers.re(r'条款 "(?P<entry>[^"]+)" (?P<word>列为|未列为)待确认的排除情形'))
+def _pending(hazard_case: hb.Case, entry: str, word: str) -> None:
+    hb.check_criterion_known(hazard_case.engine.bundle, entry)
+    hb.check_pending(hazard_case.result(), entry, pending=(word == "列为"))
+
+
+@then(parsers.re(r'"(?P<fact>[^"]+)" (?P<word>是|不是)决定结论的问题'))
+def _decisive(hazard_case: hb.Case, fact: str, word: str) -> None:
+    hb.check_decisive(hazard_case.result(), hazard_case.words.label(hazard_case.words.fact(fact)), decisive=(word == "是"))
+
+
+@then(parsers.re(r'第一个决定结论的问题是 "(?P<fact>[^"]+)"'))
+def _first_question(hazard_case: hb.Case, fact: str) -> None:
+    hb.check_first_question(hazard_case.result(), hazard_case.words.label(hazard_case.words.fact(fact)))
+
+
+@then(parsers.re(r'决定结论的问题共 (?P<count>\d+) 个'))
+def _question_count(hazard_case: hb.Case, count: str) -> None:
+    hb.check_question_count(hazard_case.result(), int(count))
+
+
+@then(parsers.re(r'问题 "(?P<fact>[^"]+)" 答 "(?P<answer>[^"]+)" 则判定为 "(?P<result>[^"]+)"(?:，写明 "(?P<effect>[^"]+)")?'))
+def _answer(hazard_case: hb.Case, fact: str, answer: str, result: str, effect: str | None) -> None:
+    label = hazard_case.words.label(hazard_case.words.fact(fact))
+    hb.check_answer(hazard_case.result(), label, answer, result, effect)
 
 
 @then(parsers.re(r'提示包含 "(?P<text>[^"]+)"'))
 def _note(hazard_case: hb.Case, text: str) -> None:
     hb.check_note(hazard_case.result(), text)
+
+
+# === 规则文件检查 (features/规则文件检查.feature): hazard lint and its warnings ===================
+#
+#   假如 复制随附的规则库                            a copy of rules/ in the test's temporary directory
+#   假如 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe2024.fire.8" 的 "percent: 80" 改为 "percent: 90"
+#                                                    one line of that criterion's entry, in the copy
+#   当 检查规则文件                                  hazard lint on the copy (else on the bundled rules)
+#   当 从严检查规则文件                              hazard lint --strict
+#   那么 检查通过 / 检查不通过                        exit 0 with the OK line / exit 1
+#   那么 没有提醒
+#   那么 有一条提醒指向改动的那一行，并提到 "90%"    file:line of the edit, and the words
+#   那么 提醒中引用了原文 "规定值的80%"
+
+@pytest.fixture
+def lint_case() -> hb.LintCase:
+    return hb.LintCase()
+
+
+@given("复制随附的规则库")
+def _copy_bundled_rules(lint_case: hb.LintCase, tmp_path: Path) -> None:
+    lint_case.copy_bundled(tmp_path)
+
+
+@given(parsers.re(r'在副本的 "(?P<file>[^"]+)" 中把条款 "(?P<criterion>[^"]+)" 的 "(?P<old>[^"]+)" 改为 "(?P<new>[^"]*)"'))
+def _edit_copy(lint_case: hb.LintCase, file: str, criterion: str, old: str, new: str) -> None:
+    lint_case.edit(file, criterion, old, new)
+
+
+@when(parsers.re(r"(?P<strict>从严)?检查规则文件"))
+def _lint(lint_case: hb.LintCase, strict: str | None) -> None:
+    lint_case.lint(strict=bool(strict))
+
+
+@then(parsers.re(r"检查(?P<word>通过|不通过)"))
+def _lint_passed(lint_case: hb.LintCase, word: str) -> None:
+    hb.check_lint_passed(lint_case.result(), passed=(word == "通过"))
+
+
+@then("没有提醒")
+def _no_warnings(lint_case: hb.LintCase) -> None:
+    warnings = lint_case.warnings()
+    assert not warnings, "不应有提醒，实际的提醒：\n  " + "\n  ".join(warnings)
+
+
+@then(parsers.re(r'有一条提醒指向改动的那一行，并提到 "(?P<words>[^"]+)"'))
+def _warning_at_edit(lint_case: hb.LintCase, words: str) -> None:
+    if lint_case.edited is None:
+        hb.fail("场景中没有改动：请先写“在副本的 \"…\" 中把条款 \"…\" 的 \"…\" 改为 \"…\"”。")
+    hb.check_warning_at(lint_case.warnings(), *lint_case.edited, words)
+
+
+@then(parsers.re(r'提醒中引用了原文 "(?P<text>[^"]+)"'))
+def _warning_quotes(lint_case: hb.LintCase, text: str) -> None:
+    warnings = lint_case.warnings()
+    assert any(text in w for w in warnings), f"提醒中没有引用原文“{text}”，实际的提醒：\n  " + "\n  ".join(warnings)

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,19 +218,102 @@ def _combined_text(c) -> str:
     return f"{c.rule} 计入 {c.count} 条（至少 {c.at_least} 条），{MAJOR_WORDS[c.major]}重大事故隐患"
 
 
+def _question_text(q) -> str:  # noqa: ANN001
+    answers = "；".join(f"答“{a.answer}”→{a.effect}" for a in q.answers)
+    return f"“{'”与“'.join(f.label for f in q.facts)}”（{answers}）"
+
+
 def summary(j: Judgement) -> str:
     fired = "、".join(_finding_text(f) for f in j.findings) or "无"
     combined = "；".join(_combined_text(c) for c in j.combined)
-    missing = "、".join(f"“{m.label}”" for m in j.missing_facts) or "无"
+    decisive = "；".join(_question_text(q) for q in j.missing_facts.decisive) or "无"
+    other = "、".join(f"“{m.label}”" for m in j.missing_facts.other) or "无"
+    pending = "、".join(p.entry for p in j.exceptions_pending) or "无"
     used = "、".join(f"{s.document_number}" + ("" if s.encoded else "（未编码）") for s in j.standards) or "无"
     combined = f"；综合判定：{combined}" if combined else ""
-    return f"（判定日期 {j.as_of}；触发的条款：{fired}{combined}；缺少的事实：{missing}；当日有效的标准：{used}）"
+    return (f"（判定日期 {j.as_of}；判定结论：{j.label}；触发的条款：{fired}{combined}；待确认的排除情形：{pending}；"
+            f"决定结论的问题：{decisive}；其他缺少的事实：{other}；当日有效的标准：{used}）")
 
 
 def check_result(j: Judgement, expected: str) -> None:
+    """The classification, in its word (the label adds whether the judgement is complete)."""
     if expected not in RESULT_LABELS:
         fail(f"判定结果只能是 {'、'.join(f'“{r}”' for r in RESULT_LABELS)} 之一，实际写的是“{expected}”。")
-    assert j.label == expected, f"判定结果应为“{expected}”，实际为“{j.label}”。{summary(j)}"
+    got = RESULT_LABELS[("major", "ordinary", "none", "indeterminate").index(j.classification)]
+    assert got == expected, f"判定结果应为“{expected}”，实际为“{got}”。{summary(j)}"
+
+
+def check_label(j: Judgement, expected: str) -> None:
+    assert j.label == expected, f"判定结论应为“{expected}”，实际为“{j.label}”。{summary(j)}"
+
+
+def check_incomplete(j: Judgement, incomplete: bool) -> None:
+    if incomplete:
+        assert not j.coverage.complete and "判定不完整" in j.label, f"判定结论应写明判定不完整。{summary(j)}"
+    else:
+        assert j.coverage.complete and "判定不完整" not in j.label, (
+            f"判定应是完整的，实际未评估：{j.coverage.not_evaluated}。{summary(j)}")
+
+
+def check_not_evaluated(j: Judgement, word: str, part: str | None) -> None:
+    """The standard (document number, title or id) is listed as not evaluated: whole, or the named part."""
+    found = [n for n in j.coverage.not_evaluated if word in (n.document_number, n.standard, f"{n.standard}@{n.version}")]
+    assert found, f"未评估的标准中没有“{word}”；未评估：{[n.document_number for n in j.coverage.not_evaluated]}。{summary(j)}"
+    if part is None:
+        assert found[0].whole, f"“{word}”应整份未评估，实际只列出部分：{[p.clause for p in found[0].parts]}"
+    else:
+        clauses = [p.clause for p in found[0].parts]
+        assert any(part in c for c in clauses), f"“{word}”未评估的部分中没有“{part}”；实际：{clauses or '整份'}"
+
+
+def check_not_evaluated_absent(j: Judgement, word: str) -> None:
+    found = [n for n in j.coverage.not_evaluated if word in (n.document_number, n.standard)]
+    assert not found, f"“{word}”不应列为未评估（它不适用于该场所，或已完整编码）。{summary(j)}"
+
+
+def check_unused(j: Judgement, name: str, label: str, unused: bool) -> None:
+    listed = name in j.coverage.unused_facts
+    assert listed == unused, (f"事实“{label}”{'应' if unused else '不应'}列为未使用（判定日有效的条款都不读取）；"
+                              f"未使用的事实：{j.coverage.unused_facts or '无'}")
+
+
+def check_pending(j: Judgement, entry: str, pending: bool) -> None:
+    listed = [p for p in j.exceptions_pending if p.entry == entry]
+    assert bool(listed) == pending, (f"条款 {entry} {'应' if pending else '不应'}列为待确认的排除情形。{summary(j)}")
+
+
+def _questions(j: Judgement, word: str):  # noqa: ANN202
+    return [q for q in j.missing_facts.decisive if any(word in (f.name, f.label) for f in q.facts)]
+
+
+def check_decisive(j: Judgement, word: str, decisive: bool) -> None:
+    found = _questions(j, word)
+    assert bool(found) == decisive, f"“{word}”{'应' if decisive else '不应'}是决定结论的问题。{summary(j)}"
+
+
+def check_first_question(j: Judgement, word: str) -> None:
+    assert j.missing_facts.decisive, f"应有决定结论的问题，实际没有。{summary(j)}"
+    first = j.missing_facts.decisive[0]
+    assert any(word in (f.name, f.label) for f in first.facts), (
+        f"第一个决定结论的问题应是“{word}”，实际是“{'”与“'.join(f.label for f in first.facts)}”。{summary(j)}")
+
+
+def check_question_count(j: Judgement, count: int) -> None:
+    got = len(j.missing_facts.decisive)
+    assert got == count, f"应有 {count} 个决定结论的问题，实际 {got} 个。{summary(j)}"
+
+
+def check_answer(j: Judgement, word: str, answer: str, result: str, effect: str | None) -> None:
+    """Answering the question `word` with `answer` leads to `result` (and its effect names `effect`)."""
+    found = _questions(j, word)
+    assert found, f"“{word}”不是决定结论的问题。{summary(j)}"
+    answers = {a.answer: a for q in found for a in q.answers}
+    assert answer in answers, f"问题“{word}”没有答案“{answer}”；可答：{'、'.join(answers)}"
+    got = answers[answer]
+    assert RESULT_LABELS[("major", "ordinary", "none", "indeterminate").index(got.classification)] == result, (
+        f"答“{answer}”应判定为“{result}”，实际为“{got.effect}”。{summary(j)}")
+    if effect is not None:
+        assert effect in got.effect, f"答“{answer}”的作用应写明“{effect}”，实际为“{got.effect}”。"
 
 
 def check_criterion_known(bundle: Bundle, criterion: str) -> None:
@@ -298,11 +385,11 @@ def check_fired(j: Judgement, criterion: str, fired: bool) -> None:
 
 
 def check_missing(j: Judgement, name: str, label: str) -> None:
-    assert any(m.name == name for m in j.missing_facts), f"应缺少事实“{label}”，但判定结果未列出它。{summary(j)}"
+    assert name in j.missing_facts.names(), f"应缺少事实“{label}”，但判定结果未列出它。{summary(j)}"
 
 
 def check_nothing_missing(j: Judgement) -> None:
-    assert not j.missing_facts, f"不应缺少任何事实，但判定结果列出了缺少的事实。{summary(j)}"
+    assert not j.missing_facts.names(), f"不应缺少任何事实，但判定结果列出了缺少的事实。{summary(j)}"
 
 
 def _names(s) -> list[str]:
@@ -322,15 +409,91 @@ def check_standard_used(j: Judgement, word: str, used: bool) -> None:
         assert not applied, f"不应依据标准“{word}”判定，但采用了它。{summary(j)}"
 
 
-def check_unencoded_note(j: Judgement, word: str) -> None:
-    """The standard is in force on the day, not encoded, and the judgement's notes say so."""
+def check_unencoded(j: Judgement, word: str) -> None:
+    """The standard is in force on the day, not encoded, and the judgement lists it as not evaluated at all."""
     in_force = [s for s in j.standards if _matches(s, word)]
     assert in_force, f"标准“{word}”在判定日并不有效。{summary(j)}"
     assert all(not s.encoded for s in in_force), f"标准“{word}”在判定日有效且已编码，并非“有效但未编码”。{summary(j)}"
-    assert any(s.document_number in n and "未编码" in n for s in in_force for n in j.notes), (
-        f"判定提示中没有说明标准“{word}”有效但未编码。提示：{j.notes or '无'}")
+    assert any(n.whole and n.document_number == s.document_number for s in in_force for n in j.coverage.not_evaluated), (
+        f"判定结果未把标准“{word}”列为整份未评估。未评估：{j.coverage.not_evaluated}")
 
 
 def check_note(j: Judgement, text: str) -> None:
     notes = list(j.notes) + [n for s in j.standards for n in s.notes]
     assert any(text in n for n in notes), f"提示中没有“{text}”。全部提示：{notes or '无'}"
+
+
+# --- 规则文件检查：hazard lint on the bundled rules or on an edited copy ------------------------------
+
+HAZARD = Path(sys.executable).parent / "hazard"
+
+
+@dataclass
+class LintCase:
+    """One scenario's rules directory (the bundled one, or a copy the scenario edits), the line it
+    edited, and what `hazard lint` answered."""
+
+    rules: Path = RULES_DIR
+    edited: tuple[Path, int] | None = None  # (file, line)
+    run: subprocess.CompletedProcess | None = None
+
+    def copy_bundled(self, where: Path) -> None:
+        self.rules = where / "rules"
+        shutil.copytree(RULES_DIR, self.rules)
+
+    def edit(self, file: str, criterion: str, old: str, new: str) -> None:
+        """Replace `old` by `new` on the one line of the criterion's entry that holds it."""
+        if self.rules == RULES_DIR:
+            fail("随附的规则库不能在场景中改动：请先写“假如 复制随附的规则库”，再改动副本。")
+        path = self.rules / file
+        if not path.is_file():
+            fail(f"副本中没有文件“{file}”（应为相对于规则目录的路径，如 standards/moe-edu-guide/2024.yaml）。")
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        entry = _entry_lines(lines, criterion)
+        if not entry:
+            fail(f"“{file}”中没有编号为“{criterion}”的条款。")
+        holding = [i for i in entry if old in lines[i]]
+        if len(holding) != 1:
+            fail(f"条款“{criterion}”中{'没有' if not holding else '不止一行有'}“{old}”，无法确定改动哪一行。")
+        lines[holding[0]] = lines[holding[0]].replace(old, new)
+        path.write_text("".join(lines), encoding="utf-8")
+        self.edited = (path, holding[0] + 1)
+
+    def lint(self, strict: bool) -> None:
+        self.run = subprocess.run([str(HAZARD), "lint", str(self.rules), *(["--strict"] if strict else [])],
+                                  capture_output=True, text=True, timeout=120,
+                                  env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+    def result(self) -> subprocess.CompletedProcess:
+        if self.run is None:
+            fail("还没有检查：请在“那么”之前写“当 检查规则文件”。")
+        return self.run
+
+    def warnings(self) -> list[str]:
+        """The listed warnings (each line `file:line: field: 中文 / English`)."""
+        run = self.result()
+        return [line.strip() for line in (run.stdout + run.stderr).splitlines() if line.startswith("  ")]
+
+
+def _entry_lines(lines: list[str], criterion: str) -> range:
+    """Indexes of the lines of a criterion's entry (from its `- id:` to the next entry or the end)."""
+    entry = re.compile(rf"\s*- id: {re.escape(criterion)}\s*")
+    start = next((i for i, line in enumerate(lines) if entry.fullmatch(line)), None)
+    if start is None:
+        return range(0)
+    end = next((i for i in range(start + 1, len(lines)) if re.match(r"\s*- id: ", lines[i])), len(lines))
+    return range(start, end)
+
+
+def check_lint_passed(run: subprocess.CompletedProcess, passed: bool) -> None:
+    said = f"退出码 {run.returncode}；输出：\n{run.stdout}{run.stderr}"
+    if passed:
+        assert run.returncode == 0 and "规则文件无误" in run.stdout, f"检查应通过，实际未通过。{said}"
+    else:
+        assert run.returncode == 1, f"检查应不通过（退出码 1），实际{said}"
+
+
+def check_warning_at(warnings: list[str], file: Path, line: int, words: str) -> None:
+    where = f"{file}:{line}:"
+    assert any(w.startswith(where) and words in w for w in warnings), (
+        f"应有一条提醒指向 {where} 并提到“{words}”，实际的提醒：" + ("\n  ".join(["", *warnings]) or "无"))

@@ -47,8 +47,9 @@ def test_baseline_is_compliant_and_complete(name, day, hazard_engine, fact_words
     encoded standard in force on the day (MOE guide; GB 35181-2017; both; GA 653-2006)."""
     facts = hb.load_baseline(fact_words, name)
     judgement = hazard_engine.judge(facts, day)
-    assert judgement.label == "未发现隐患", f"基础事实集“{name}”应判定为未发现隐患。{hb.summary(judgement)}"
-    assert not judgement.missing_facts, f"基础事实集“{name}”不完整。{hb.summary(judgement)}"
+    assert judgement.classification == "none", f"基础事实集“{name}”应判定为未发现隐患。{hb.summary(judgement)}"
+    assert not judgement.missing_facts.names(), f"基础事实集“{name}”不完整。{hb.summary(judgement)}"
+    assert not judgement.exceptions_pending, f"基础事实集“{name}”不应有待确认的排除情形。{hb.summary(judgement)}"
 
 
 def test_moe_only_baselines_exist():
@@ -200,8 +201,8 @@ def test_unencoded_standard_note_step(tmp_path, fact_words):
     with Engine(load(str(rules)), evaluator="oracle") as engine:
         facts = hb.load_baseline(fact_words, "合规食堂")
         judgement = engine.judge(facts, MAIN_DAY)
-    hb.check_unencoded_note(judgement, "GB 35181-2099")
+    hb.check_unencoded(judgement, "GB 35181-2099")
     with pytest.raises(AssertionError):
-        hb.check_unencoded_note(judgement, "教发厅函〔2024〕20号")  # encoded, so not 未编码
+        hb.check_unencoded(judgement, "教发厅函〔2024〕20号")  # encoded, so not 未编码
     with pytest.raises(AssertionError):
-        hb.check_unencoded_note(judgement, "GB 99999")  # not in force at all
+        hb.check_unencoded(judgement, "GB 99999")  # not in force at all

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
+from engine.judgement import Detail
 from engine.cli import today_in_china
 from engine.errors import RuleProblem, format_path
 from engine.registry import ActiveRules, ReloadResult
@@ -52,6 +53,13 @@ class BatchResult(BaseModel):
     id: str
     judgement: Judgement | None = None
     error: Problem | None = None
+
+    def dump_json(self, detail: Detail) -> bytes:
+        """As JSON, the judgement in the requested detail."""
+        if self.judgement is None:
+            return self.model_dump_json().encode()
+        head = self.model_dump_json(include={"id"})[:-1]
+        return f'{head},"judgement":{self.judgement.dump_json(detail)},"error":null}}'.encode()
 
 
 class BatchResponse(BaseModel):
@@ -94,6 +102,10 @@ class Readiness(BaseModel):
 
 
 PROBLEM = {"description": "RFC 9457 problem details"}  # content set by problems.install
+DetailQuery = Annotated[Detail, Query(description=(
+    "compact（默认）省去各场所相同的文字（缺口全文、条文出处与说明、事实说明、不适用的标准），可用 /v1/standards/{id}、"
+    "/v1/criteria/{id}、/v1/facts 取得；full 全部给出 / compact (default) leaves out text that is the same for every "
+    "facility of a kind; full keeps it"))]
 
 
 def _rule_file_problems(found: list[RuleProblem]) -> list[RuleFileProblem]:
@@ -143,12 +155,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
               responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    async def post_judgement(body: JudgementRequest) -> Response:
-        """判定一个场所 / judge one facility."""
+    async def post_judgement(body: JudgementRequest, detail: DetailQuery = "compact") -> Response:
+        """判定一个场所 / judge one facility.
+
+        读法：classification 只就已编码的条款而言；coverage.complete 为 false 时（判定日适用于该场所的法规有未编码的部分，
+        见 coverage.not_evaluated），none（未发现隐患）与 ordinary（一般隐患）不能告知学校“没有重大事故隐患”，label 会写明
+        “判定不完整”。exceptions_pending 是待确认的排除情形：确认成立前要素照常计入。missing_facts.decisive 是能改变结论的
+        问题及各回答的作用。/ Read classification together with coverage.complete: when false, none and ordinary speak
+        only for the encoded clauses and the label says the judgement is incomplete."""
         # On the event loop, not in the thread pool: one judgement takes less CPU than handing it
         # to a thread and back (BENCHMARKS.md); batches and streams go to the thread pool.
         judgement = judge(body.facts, body.as_of)
-        return Response(judgement.model_dump_json(), media_type="application/json",
+        return Response(judgement.dump_json(detail), media_type="application/json",
                         headers={DIGEST_HEADER: judgement.provenance.rules_digest})
 
     def judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
@@ -163,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
               responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    def post_batch(body: BatchRequest) -> Response:
+    def post_batch(body: BatchRequest, detail: DetailQuery = "compact") -> Response:
         """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
         每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。id 不能重复。"""
         if len(body.items) > settings.max_batch:
@@ -178,8 +196,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with rules.lease() as engine:  # one rules version for the whole batch
             results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
         # serialised here, once: FastAPI would first validate the whole response again
-        return Response(BatchResponse(rules_digest=engine.bundle.digest, results=results).model_dump_json(),
-                        media_type="application/json", headers={DIGEST_HEADER: engine.bundle.digest})
+        body_json = b'{"rules_digest":"%s","results":[%s]}' % (
+            engine.bundle.digest.encode(), b",".join(r.dump_json(detail) for r in results))
+        return Response(body_json, media_type="application/json", headers={DIGEST_HEADER: engine.bundle.digest})
 
     @app.post("/v1/judgements/stream", tags=["judgements"], response_class=StreamingResponse,
               responses={200: {"content": {NDJSON: {}}, "description": "每行一个 BatchResult / one BatchResult per line"},
@@ -187,7 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
                                              "content": {NDJSON: {"schema": {"type": "array", "minItems": 1, "items": {
                                                  "$ref": "#/components/schemas/BatchItem"}}}}}})
-    async def post_stream(request: Request) -> StreamingResponse:
+    async def post_stream(request: Request, detail: DetailQuery = "compact") -> StreamingResponse:
         """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。
         整个流由同一版本的规则判定（响应头 X-Rules-Digest）；行号与文本编辑器一致（空行也计数），
         第 n 行的错误指针为 /<n-1>/…；id 不能与前面的行重复。"""
@@ -198,22 +217,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         json_body.require_media_type(request, NDJSON_TYPES, f"-H 'Content-Type: {NDJSON}'")
         held = ExitStack()
         engine = held.enter_context(rules.lease())  # one rules version from the first line to the last
-        return _LeasedStream(_ndjson_results(engine, body), held.close, media_type=NDJSON,
+        return _LeasedStream(_ndjson_results(engine, body, detail), held.close, media_type=NDJSON,
                              headers={DIGEST_HEADER: engine.bundle.digest})
 
-    async def _ndjson_results(engine: Engine, body: bytes) -> AsyncIterator[bytes]:
+    async def _ndjson_results(engine: Engine, body: bytes, detail: Detail) -> AsyncIterator[bytes]:
         # The body is read whole (within HAZARD_MAX_STREAM_BYTES) before results stream out:
         # Starlette's streaming response listens on the same receive channel for disconnects.
         # Lines are numbered as an editor numbers them: blank lines count, though they judge nothing.
         lines = [(number, line) for number, line in enumerate(body.split(b"\n"), 1) if line.strip()]
         first_seen: dict[str, int] = {}  # id -> the line that used it first
         for start in range(0, len(lines), STREAM_CHUNK):
-            yield await run_in_threadpool(_ndjson_chunk, engine, lines[start:start + STREAM_CHUNK], first_seen)
+            yield await run_in_threadpool(_ndjson_chunk, engine, lines[start:start + STREAM_CHUNK], first_seen, detail)
 
-    def _ndjson_chunk(engine: Engine, lines: list[tuple[int, bytes]], first_seen: dict[str, int]) -> bytes:
-        return b"".join(_ndjson_line(engine, line, number, first_seen) + b"\n" for number, line in lines)
+    def _ndjson_chunk(engine: Engine, lines: list[tuple[int, bytes]], first_seen: dict[str, int], detail: Detail) -> bytes:
+        return b"".join(_ndjson_line(engine, line, number, first_seen, detail) + b"\n" for number, line in lines)
 
-    def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str, int]) -> bytes:
+    def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str, int], detail: Detail) -> bytes:
         at = number - 1  # the pointer's index: the line's, counted from 0 like every JSON pointer index
         try:
             raw = json_body.decode(line, number, at)
@@ -237,7 +256,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                             f"line {number} repeats the id '{item.id}' of line {first_seen[item.id]}; "
                                             "not judged")]), number)
         first_seen[item.id] = number
-        return judge_item(engine, item, at, at=()).model_dump_json().encode()
+        return judge_item(engine, item, at, at=()).dump_json(detail)
 
     def _line_error(item_id: str, problem: Problem, number: int) -> bytes:
         problem.detail = problem.detail or f"第 {number} 行无效 / line {number} is invalid"

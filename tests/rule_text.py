@@ -1,6 +1,6 @@
-"""Rule-file text for tests that write small rule sets of their own: a standard version's
-header and direct criteria, in the layout of rules/standards/<standard>/<version>.yaml, and a
-standard that passes lint but hangs durable-rules' create_ruleset."""
+"""Helpers for tests: rule-file text for tests that write small rule sets of their own (a standard
+version's header and direct criteria, in the layout of rules/standards/<standard>/<version>.yaml;
+a standard that passes lint but hangs durable-rules' create_ruleset), and reading a judgement's JSON."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ def version_header(document_number: str, title: str = "测试") -> str:
             "method:\n  direct: {clause: d, text: t, text_status: verbatim}\ncriteria:\n")
 
 
-def criterion(cid: str, condition: str) -> str:
+def criterion(cid: str, condition: str, text: str = "t") -> str:
     """One direct criterion, an item of `criteria:`; condition in the rule language's flow YAML."""
-    return (f"  - id: {cid}\n    clause: {cid}\n    text: t\n    text_status: verbatim\n    source: s\n"
+    return (f"  - id: {cid}\n    clause: {cid}\n    text: {text}\n    text_status: verbatim\n    source: s\n"
             f"    method: direct\n    condition: {condition}\n")
 
 
@@ -31,3 +31,10 @@ def add_hanging_standard(root: Path, values: int = 520) -> None:
                    for c in range((values + 39) // 40))
     (root / "standards" / "hostile").mkdir(parents=True)
     (root / "standards" / "hostile" / "v1.yaml").write_text(version_header("T-h", "测试h") + body, encoding="utf-8")
+
+
+def missing_names(judgement: dict) -> list[str]:
+    """Every missing fact a judgement (as JSON) asks for: its decisive questions', then the others."""
+    missing = judgement["missing_facts"]
+    names = [f["name"] for q in missing["decisive"] for f in q["facts"]] + [m["name"] for m in missing["other"]]
+    return list(dict.fromkeys(names))

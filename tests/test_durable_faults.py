@@ -48,7 +48,7 @@ def random_facts(vocab, rng: random.Random, present: float = 0.5) -> dict:
 
 def summary(j) -> tuple:
     return (j.classification, [(f.criterion, f.counts_toward_major) for f in j.findings],
-            [m.name for m in j.missing_facts], [(c.rule, c.major) for c in j.combined])
+            j.missing_facts.names(), [(c.rule, c.major) for c in j.combined])
 
 
 def run_python(code: str, timeout: float = 120, args: tuple = ()) -> subprocess.CompletedProcess:

@@ -190,5 +190,8 @@ def test_the_readme_curl_example_gives_the_documented_answer(server):
     answer = httpx.post(f"{server}/v1/judgements", json=body).json()
     assert (answer["classification"], answer["label"]) == ("major", "重大事故隐患")
     assert [f["criterion"] for f in answer["findings"]] == ["moe2024.fire.2"]
-    assert answer["missing_facts"] == []
-    assert any("GB 35181-2025" in note for note in answer["notes"])
+    assert answer["missing_facts"] == {"decisive": [], "other": []}
+    assert answer["exceptions_pending"] == []
+    assert not answer["coverage"]["complete"]
+    assert {"document_number": "GB 35181-2025", "whole": True} in [
+        {k: n[k] for k in ("document_number", "whole")} for n in answer["coverage"]["not_evaluated"]]

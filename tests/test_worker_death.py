@@ -59,7 +59,7 @@ class Client:
 def test_killed_worker_is_replaced_and_only_its_in_flight_requests_fail(tmp_path):
     rules = copy_rules(tmp_path / "rules")
     bundle = engine.load(rules)
-    want = engine.Engine(bundle, "oracle").judge(DORMITORY, dt.date.fromisoformat(AS_OF)).model_dump(mode="json")
+    want = engine.Engine(bundle, "oracle").judge(DORMITORY, dt.date.fromisoformat(AS_OF)).dump()
     want["provenance"]["evaluator"] = "durable"
     with running_server(rules, workers=2) as (base, proc):
         server_port = int(base.rsplit(":", 1)[1])

@@ -160,14 +160,14 @@ class Oracles:
             except FactError as exc:
                 found = ("error", sorted(p.fact for p in exc.problems))
             else:
-                found = ("judgement", canonical(judgement.model_dump(mode="json")))
+                found = ("judgement", canonical(judgement.dump()))
             self._cache[key] = found
         return found
 
     def full(self, digest: str, facility: int, day: int) -> Any:
         """The whole expected answer, for a mismatch report."""
         try:
-            return self.engines[digest].judge(self.pool[facility], self.days[day]).model_dump(mode="json")
+            return self.engines[digest].judge(self.pool[facility], self.days[day]).dump()
         except FactError as exc:
             return {"error": [str(p) for p in exc.problems]}
 
