@@ -1,7 +1,7 @@
 """Mutation fuzzer of rule files: editor-like slips in the bundled rules, none may crash the loader.
 
-    .venv/bin/python tests/fuzz/fuzz.py                    # stress mode: 5,000 mutated rule sets
-    .venv/bin/python tests/fuzz/fuzz.py --sets 300         # CI size (tests/test_rule_fuzz.py)
+    .venv/bin/python tests/fuzz/fuzz.py                    # stress mode: 5,000 mutated rule sets (~5 min on 2 cores)
+    .venv/bin/python tests/fuzz/fuzz.py --sets 540         # CI size: every kind in every file (tests/test_rule_fuzz.py)
     .venv/bin/python tests/fuzz/fuzz.py --write 123 /tmp/x # set 123 as a rules directory, to look at it
 
 Every set is the files under rules/ as they are at run time, with one to three slips of the kinds
