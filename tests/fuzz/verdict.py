@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import engine
+from engine.characters import editor_lines
 from engine.errors import RuleProblem
 from rule_sets import MutatedSet
 
 LOADED, REFUSED, REFUSED_BY_BUILD, CRASH = "loaded", "refused", "refused by build", "crash"
-LINE_BREAK = re.compile(r"\r\n|\r|\n")  # how an editor numbers lines
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -76,7 +76,7 @@ def _location_faults(problems: list[RuleProblem], root: Path, mutated: MutatedSe
             faults.append(f"names a file that is not there: {p}")
         elif p.line is None:
             faults.append(f"no line: {p}")
-        elif not 1 <= p.line <= len(LINE_BREAK.split(path.read_bytes().decode("utf-8", "replace"))):
+        elif not 1 <= p.line <= len(editor_lines(path.read_bytes().decode("utf-8", "replace"))):
             faults.append(f"line outside the file: {p}")
     for a in _alone(mutated):
         if a.slip.exact and not any(Path(p.file) == root / a.file and p.line == a.slip.line
