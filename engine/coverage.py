@@ -28,7 +28,7 @@ class PartNotEvaluated(BaseModel):
 class NotEvaluated(BaseModel):
     standard: str
     version: str
-    document_number: str
+    document_number: str = Field("", description="文号（只在 detail=full 时给出；默认答复见 standards）/ document number (detail=full only)")
     whole: bool = Field(description="整个版本有效但未编码 / the version is in force but not encoded at all")
     parts: list[PartNotEvaluated] = Field(description="已编码版本中未编码、可能适用于该场所的部分 / the parts of an encoded version not encoded")
 

@@ -98,7 +98,7 @@ class Provenance(BaseModel):
     rules_digest: str
     engine_version: str
     evaluator: str
-    as_of: dt.date
+    as_of: dt.date | None = Field(None, description="判定日期（只在 detail=full 时重复给出）/ the date again (detail=full only)")
 
 
 class Judgement(BaseModel):
@@ -129,7 +129,8 @@ class Judgement(BaseModel):
     def _left_out(self, detail: Detail) -> dict[str, Any] | None:
         """What the compact answer leaves out: text that is the same for every facility of a kind
         (clause sources and notes, titles and gaps of standards, fact descriptions, the standards
-        in force that do not apply to the place)."""
+        in force that do not apply to the place) and what is said twice (document numbers of the
+        standards not evaluated, the date in the provenance)."""
         if detail == "full":
             return None
         elsewhere = {i: True for i, s in enumerate(self.standards) if not s.applies_to_place}
@@ -137,7 +138,8 @@ class Judgement(BaseModel):
                 "combined": {"__all__": {"citation": {"source", "title"}}},
                 "standards": {"__all__": {"title", "gaps", "notes", "applies_to_place"}, **elsewhere},
                 "missing_facts": {"other": {"__all__": {"description"}}},
-                "coverage": {"not_evaluated": {"__all__": {"parts": {"__all__": {"why"}}}}}}
+                "coverage": {"not_evaluated": {"__all__": {"document_number": True, "parts": {"__all__": {"why"}}}}},
+                "provenance": {"as_of"}}
 
 
 def citation(version: Version, clause: str, text: str, text_status: str, source: str) -> Citation:
@@ -164,9 +166,10 @@ class _Explainer:
             if holds is False:
                 continue
             if holds is None:
-                self._need(e.entry)
-            for g in outcome.undecided.get(e.id, ()):
-                self._need(g.entry)
+                self._need(e.entry)  # its own facts first: a gate (仍继续使用) is asked once it holds
+            else:
+                for g in outcome.undecided.get(e.id, ()):
+                    self._need(g.entry)
             pending = outcome.pending.get(e.id, []) if holds else []
             for g in pending:
                 self._pending(g, e.id)

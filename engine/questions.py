@@ -1,15 +1,16 @@
 """Which of the missing answers decide the case, and what each answer would do.
 
-A missing fact is decisive when some answer to it changes the classification: it resolves an
-indeterminate verdict, or establishes an exception or precondition that lowers a major. The
-answers come from the conditions themselves: yes/no, each enum value, and for numbers the
-intervals between the thresholds the conditions compare it with (a constant, or another fact's
-value times a percentage). Each answer is tried by re-evaluating only the conditions that read
-the fact, with every other missing fact still unknown. Two missing facts compared with each other
-(e.g. a width and its required value) are asked together. The rest of the missing facts could
-add findings but not change the verdict.
+A missing fact is decisive when answering it could change the classification: resolve an
+indeterminate verdict (alone, or with the other decisive answers), or establish an exception or
+precondition that lowers a major. While no element is known to hold, every missing fact is; once
+one holds, only those on a path to a major hazard are. The answers come from the conditions
+themselves: yes/no, each enum value, and for numbers the intervals between the thresholds the
+conditions compare it with (a constant, or another fact's value times a percentage). Each answer
+is tried by re-evaluating only the conditions that read the fact, with every other missing fact
+still unknown, and says what it does: the classification it leads to and why, or the questions
+it opens. Two missing facts compared with each other (a width and its required value) are asked
+together. The rest of the missing facts could add findings but not change the verdict.
 """
-
 from __future__ import annotations
 
 import math
@@ -19,13 +20,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .bundle import Bundle, Version
-from .conditions import NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, ratio_of
-from .method import Classification, Outcome, Plan, classify, outcomes
+from .conditions import NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, missing_behind, ratio_of
+from .method import Classification, Outcome, Plan, classify, k_or, outcomes
 from .schema import FactDef
 from .vocabulary import DEFAULT_LIMIT
 
 LABELS = {"major": "重大事故隐患", "ordinary": "一般隐患", "none": "未发现隐患", "indeterminate": "无法判定"}
 CITED_AT_MOST = 3  # clauses named in one answer's effect
+FOLLOW_UPS_NAMED = 2  # questions an answer opens, named in its effect
 
 
 class Answer(BaseModel):
@@ -77,20 +79,52 @@ class Situation:
     classification: Classification
     outcomes: list[Outcome]   # of the encoded versions, in order
 
-    def simulate(self, changes: Values) -> tuple[Classification, list[Outcome]] | None:
+    def simulate(self, changes: Values) -> Tried | None:
         """The verdict if these facts were known (None: they would contradict other facts)."""
         values = {**self.values, **changes}
         if any(c.violated(values) for c in self.bundle.vocabulary.constraints):
             return None
         status = dict(self.status)
         tests = self.bundle.tests
-        for name in changes:
-            for test_id in self.bundle.readers.get(name, ()):
-                if test_id in status:
-                    status[test_id] = evaluate(tests[test_id][1], values)
+        touched = [t for name in changes for t in self.bundle.readers.get(name, ()) if t in status]
+        for test_id in touched:
+            status[test_id] = evaluate(tests[test_id][1], values)
         place_fact = self.bundle.vocabulary.place_fact
         found = outcomes(self.versions, status, values.get(place_fact) if place_fact else None)
-        return classify(found), found
+        return Tried(classify(found), found, values, status, tuple(dict.fromkeys(touched)))
+
+
+@dataclass(frozen=True)
+class Tried:
+    """The verdict with some answers given."""
+
+    classification: Classification
+    outcomes: list[Outcome]
+    values: Values
+    status: dict[str, Kleene]
+    touched: tuple[str, ...]  # the conditions re-evaluated
+
+
+def decisive_entries(s: Situation) -> set[str] | None:
+    """The entries whose unknown facts could change an indeterminate verdict (None: all of them).
+    While no element is known to hold, any unknown one could make the hazard ordinary rather
+    than none; once one holds, only those on a path to a major hazard can change the verdict:
+    direct elements whose count is unknown, and the undecided elements and place category of a
+    combined rule whose outcome is unknown, with the definitional gates that keep them undecided."""
+    if s.classification != "indeterminate":
+        return set()
+    if k_or(*(o.present for o in s.outcomes)) is not True:
+        return None
+    ids: set[str] = set()
+    for version, o in zip([v for v in s.versions if v.meta.encoded], s.outcomes):
+        open_rules = {r for r, major in o.combined.items() if major is None}
+        members = {e for r in version.combined if r.id in open_rules for e in r.spec.elements}
+        ids |= open_rules
+        for e in Plan.of(version).elements:
+            if o.counts.get(e.id, False) is None and (e.direct or e.id in members):
+                ids.add(e.id)
+                ids.update(g.id for g in o.undecided.get(e.id, ()))
+    return ids
 
 
 def _leaves(node: Node, name: str) -> list[Compare]:
@@ -167,8 +201,9 @@ def _interval_words(definition: FactDef, low: float, low_in: bool, high: float, 
 class _Asker:
     """Tries the answers to the missing facts of one situation."""
 
-    def __init__(self, situation: Situation):
+    def __init__(self, situation: Situation, needed: dict[str, list[str]]):
         self.s = situation
+        self.needed = needed
         self.vocab = situation.bundle.vocabulary
         self.tests = situation.bundle.tests
 
@@ -198,13 +233,13 @@ class _Asker:
             return []
         return [({name: r.sample}, r) for r in _regions(definition, thresholds)]
 
-    def effect(self, result: tuple[Classification, list[Outcome]]) -> str:
-        classification, found = result
+    def effect(self, tried: Tried, asked: list[str]) -> str:
+        classification = tried.classification
         if classification == self.s.classification:
-            return f"不改变判定（仍为{LABELS[classification]}）"
+            return self._unchanged(tried, asked)
         taken, made = [], []
         versions = [v for v in self.s.versions if v.meta.encoded]
-        for version, before, after in zip(versions, self.s.outcomes, found):
+        for version, before, after in zip(versions, self.s.outcomes, tried.outcomes):
             doc = version.meta.document_number
             clauses = {c.id: c.spec.clause for c in version.criteria}
             clauses.update({r.id: r.spec.clause for r in version.combined})
@@ -216,22 +251,40 @@ class _Asker:
                          if e.direct and after.counts.get(e.id) is True and before.counts.get(e.id) is not True]
                 made += [f"{doc} {clauses[r]}" for r, major in after.combined.items()
                          if major is True and before.combined.get(r) is not True]
-        cite = lambda items: "、".join(list(dict.fromkeys(items))[:CITED_AT_MOST])  # noqa: E731
         if made:
-            return f"{LABELS[classification]}（{cite(made)}）"
+            return f"{LABELS[classification]}（{_cite(made)}）"
         if taken:
-            return f"不计入（{cite(taken)}）→ {LABELS[classification]}"
+            return f"不计入（{_cite(taken)}）→ {LABELS[classification]}"
         return LABELS[classification]
 
-    def question(self, names: list[str], tries: list[tuple[Values, Any]], needed_by: list[str]) -> DecisiveQuestion | None:
-        """The question if some answer changes the classification; answers with the same result
-        merged (adjacent intervals of a number, values of an enum)."""
+    def _unchanged(self, tried: Tried, asked: list[str]) -> str:
+        """The verdict stays: say which questions the answer opens, if any."""
+        still = f"仍为{LABELS[tried.classification]}"
+        if tried.classification != "indeterminate":
+            return still
+        opened = [n for t in tried.touched if tried.status[t] is None
+                  for n in missing_behind(self.tests[t][1], tried.values)]
+        for outcome in tried.outcomes:  # an element that now holds asks for its undecided gates (仍继续使用)
+            opened += [n for element, gates in outcome.undecided.items()
+                       if tried.status[element] is True and self.s.status[element] is not True
+                       for g in gates for n in missing_behind(g.entry.condition, tried.values)]
+        new = [n for n in dict.fromkeys(opened) if n not in asked and n not in self.needed]
+        if not new:
+            return f"{still}（取决于其他问题）"
+        more = f"等 {len(new)} 项" if len(new) > FOLLOW_UPS_NAMED else ""
+        return f"{still}，还需回答：{'、'.join(self.vocab.label(n) for n in new[:FOLLOW_UPS_NAMED])}{more}"
+
+    def question(self, names: list[str], tries: list[tuple[Values, Any]], needed_by: list[str],
+                 required: bool) -> DecisiveQuestion | None:
+        """The question, with its answers (those with the same result merged: adjacent intervals of
+        a number, values of an enum); None unless it is required or some answer changes the
+        classification."""
         groups: list[tuple[tuple[Classification, str], list[Any]]] = []
         for changes, words in tries:
-            result = self.s.simulate(changes)
-            if result is None:
+            tried = self.s.simulate(changes)
+            if tried is None:
                 continue
-            key = (result[0], self.effect(result))
+            key = (tried.classification, self.effect(tried, names))
             if isinstance(words, _Region) and groups and groups[-1][0] == key:
                 groups[-1][1].append(words)
                 continue
@@ -240,15 +293,18 @@ class _Asker:
                 same[1].append(words)
             else:
                 groups.append((key, [words]))
-        if not any(key[0] != self.s.classification for key, _ in groups):
+        changes_it = any(key[0] != self.s.classification for key, _ in groups)
+        if not (required or changes_it):
             return None
         definition = self.vocab.facts[names[0]]
         answers = [Answer(answer=self._words(definition, words), classification=key[0], effect=key[1])
                    for key, words in groups]
-        settles = self.s.classification == "indeterminate" and all(a.classification != "indeterminate" for a in answers)
-        return DecisiveQuestion(facts=[AskedFact(name=n, label=self.vocab.label(n), unit=self.vocab.facts[n].unit)
-                                       for n in names],
-                                needed_by=needed_by, answers=answers, every_answer_decides=settles)
+        settles = self.s.classification == "indeterminate" and bool(answers) and all(
+            a.classification != "indeterminate" for a in answers)
+        question = DecisiveQuestion(facts=[AskedFact(name=n, label=self.vocab.label(n), unit=self.vocab.facts[n].unit)
+                                           for n in names],
+                                    needed_by=needed_by, answers=answers, every_answer_decides=settles)
+        return question
 
     @staticmethod
     def _words(definition: FactDef, words: list[Any]) -> str:
@@ -287,26 +343,43 @@ def _within(definition: FactDef, value: float) -> Any:
     return round(value) if definition.type in ("integer", "date") else value
 
 
+def _cite(items: list[str]) -> str:
+    return "、".join(list(dict.fromkeys(items))[:CITED_AT_MOST])
+
+
 def ask(situation: Situation, needed: dict[str, list[str]]) -> MissingFacts:
-    """needed: missing fact -> ids of the entries that need it (in the order they were found)."""
-    asker = _Asker(situation)
+    """needed: missing fact -> ids of the entries that need it (in the order they were found).
+
+    Decisive: for an indeterminate verdict, the facts of the entries that could change it (each
+    answer tried for what it does); for any verdict, a fact some answer to which changes the
+    classification alone (e.g. establishing an exception that lowers a major). Ordered: questions
+    any answer to which settles the verdict, then those some answer to which changes it, then
+    those that decide only together with others; a pair of facts after single facts."""
+    asker = _Asker(situation, needed)
     vocab = situation.bundle.vocabulary
+    entries = decisive_entries(situation)
+    required = {n for n, ids in needed.items() if entries is None or entries.intersection(ids)}
     ranked: list[tuple[tuple, DecisiveQuestion]] = []
     asked: set[str] = set()
+
+    def add(question: DecisiveQuestion | None, names: list[str], pair: bool, order: int) -> None:
+        if question is None:
+            return
+        alone = any(a.classification != situation.classification for a in question.answers)
+        ranked.append(((0 if question.every_answer_decides else 1 if alone else 2, pair, order), question))
+        asked.update(names)
+
     for order, (name, needed_by) in enumerate(needed.items()):
-        question = asker.question([name], asker.answers(name), needed_by)
-        if question:
-            ranked.append(((not question.every_answer_decides, 0, order), question))
-            asked.add(name)
+        tries = asker.answers(name)
+        if tries:
+            add(asker.question([name], tries, needed_by, name in required), [name], False, order)
     for order, (name, needed_by) in enumerate(needed.items()):
         for leaf in asker.leaves(name):
             pair = [leaf.fact, leaf.other]
             if leaf.fact != name or leaf.other is None or leaf.other not in needed or asked.issuperset(pair):
                 continue
-            question = asker.question(pair, asker.pair(leaf), list(dict.fromkeys(needed_by + needed[leaf.other])))
-            if question:
-                ranked.append(((not question.every_answer_decides, 1, order), question))
-                asked.update(pair)
+            add(asker.question(pair, asker.pair(leaf), list(dict.fromkeys(needed_by + needed[leaf.other])),
+                               bool(required.intersection(pair))), pair, True, order)
     ranked.sort(key=lambda item: item[0])
     other = [MissingFact(name=n, label=vocab.label(n), description=vocab.facts[n].description,
                          unit=vocab.facts[n].unit, needed_by=ids) for n, ids in needed.items() if n not in asked]

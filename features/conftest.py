@@ -193,6 +193,18 @@ def _unencoded(hazard_case: hb.Case, standard: str) -> None:
     hb.check_unencoded(hazard_case.result(), standard)
 
 
+@then(parsers.re(r'事实被拒绝，指出 "(?P<first>[^"]+)" 与 "(?P<second>[^"]+)" 相互矛盾'))
+def _contradiction(hazard_case: hb.Case, first: str, second: str) -> None:
+    words = hazard_case.need_rules()
+    names = [words.fact(first), words.fact(second)]
+    hb.check_contradiction(hazard_case.refusal(), names, [words.label(n) for n in names])
+
+
+@then(parsers.re(r'默认答复不超过 (?P<limit>\d+) 字节'))
+def _compact_size(hazard_case: hb.Case, limit: str) -> None:
+    hb.check_compact_size(hazard_case.result(), int(limit))
+
+
 @then(parsers.re(r'判定结论为 "(?P<label>[^"]*)"'))
 def _label(hazard_case: hb.Case, label: str) -> None:
     hb.check_label(hazard_case.result(), label)

@@ -170,6 +170,7 @@ class Case:
     as_of: dt.date | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     judgement: Judgement | None = None
+    refused: FactError | None = None  # the facts were refused, nothing judged
 
     def need_rules(self) -> FactWords:
         if self.words is None:
@@ -188,16 +189,24 @@ class Case:
         self.need_rules()
         if self.as_of is None:
             fail("没有判定日期：请写“而且 判定日期为 \"2026-01-15\"”之类的步骤。")
+        self.judgement, self.refused = None, None
         try:
             self.judgement = self.engine.judge(self.facts, self.as_of)
         except FactError as exc:
-            fail("事实有误，引擎未作判定：\n" + "\n".join(f"  - {p.fact}：{p.zh}" for p in exc.problems))
+            self.refused = exc
         return self.judgement
 
     def result(self) -> Judgement:
+        if self.refused is not None:
+            fail("事实有误，引擎未作判定：\n" + "\n".join(f"  - {p.fact}：{p.zh}" for p in self.refused.problems))
         if self.judgement is None:
             fail("还没有判定结果：请在“那么”之前写“当 进行判定”（修改事实之后须重新判定）。")
         return self.judgement
+
+    def refusal(self) -> FactError:
+        if self.refused is None:
+            fail(f"事实应被拒绝，实际作出了判定：{summary(self.judgement) if self.judgement else '（尚未判定）'}")
+        return self.refused
 
 
 # --- what a judgement says, in words a reader of the scenario can check ------------------------
@@ -382,6 +391,19 @@ def check_fired(j: Judgement, criterion: str, fired: bool) -> None:
         assert hit, f"条款 {criterion} 应触发，但未触发。{summary(j)}"
     else:
         assert not hit, f"条款 {criterion} 不应触发，但触发了。{summary(j)}"
+
+
+def check_contradiction(refused: FactError, names: list[str], labels: list[str]) -> None:
+    """The facts were refused because these contradict each other, and the refusal names them all."""
+    found = [p for p in refused.problems if set(names) <= {p.fact, *p.related}]
+    shown = "\n".join(f"  - {p.fact}：{p.zh}" for p in refused.problems)
+    assert found, f"应指出“{'”与“'.join(labels)}”相互矛盾，实际拒绝的原因：\n{shown}"
+    assert "矛盾" in found[0].zh and all(label in found[0].zh for label in labels), found[0].zh
+
+
+def check_compact_size(j: Judgement, limit: int) -> None:
+    size = len(j.dump_json().encode())
+    assert size <= limit, f"默认答复应不超过 {limit} 字节，实际 {size} 字节。"
 
 
 def check_missing(j: Judgement, name: str, label: str) -> None:
