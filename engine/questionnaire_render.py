@@ -23,8 +23,7 @@ STYLE = ("body{font-family:sans-serif;margin:2em;font-size:11pt}"
          ".sign span{display:inline-block;min-width:10em;border-bottom:1px solid #000;margin-right:1.5em}"
          ".note{background:#fff3cd;padding:6px}"
          "@media print{body{margin:0;font-size:10pt}section+section h2{break-before:page}"
-         "thead{display:table-header-group}tr{break-inside:avoid}.note{border:1px solid #999}"
-         "input{-webkit-print-color-adjust:exact;print-color-adjust:exact}}")
+         "thead{display:table-header-group}tr{break-inside:avoid}.note{border:1px solid #999}}")
 
 
 def title(doc: Questionnaire) -> str:
@@ -45,7 +44,7 @@ def _allowed(q: Question) -> str:
     if q.answers:
         return "；".join(q.answers)
     if q.type == "date":
-        return "日期（YYYY-MM-DD）"
+        return "YYYY-MM-DD"
     return q.range or "任意数值"
 
 

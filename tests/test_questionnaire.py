@@ -30,9 +30,7 @@ from rule_text import version_header
 ROOT = Path(__file__).resolve().parent.parent
 MAIN_DAY = dt.date(2026, 1, 15)        # GB 45067-2024 and the MOE guide (GB 35181-2025 in force, not encoded)
 DAYS = (dt.date(2015, 6, 1), dt.date(2025, 6, 1), MAIN_DAY)  # GA 653-2006; GB 35181-2017 with both; as above
-XHTML = "<!DOCTYPE html>\n"
-
-
+DOCTYPE = "<!DOCTYPE html>\n"
 BUNDLE = load(ROOT / "rules")
 
 
@@ -87,7 +85,9 @@ def _truth_table_reading(node: Node, vocab: Vocabulary, kind: str) -> tuple[bool
     place = {vocab.place_fact: kind}
 
     def outcomes(fixed: dict, fixed_atoms: dict, names: list[str], free_atoms: list[Compare]) -> set[bool]:
-        return {_holds(node, {**place, **fixed, **dict(zip(names, values))}, {**fixed_atoms, **dict(zip(free_atoms, truth))})
+        """The values the condition takes as `names` and `free_atoms` range over theirs."""
+        return {_holds(node, {**place, **fixed, **dict(zip(names, values))},
+                       {**fixed_atoms, **dict(zip(free_atoms, truth))})
                 for values in itertools.product(*(domains[n] for n in names))
                 for truth in itertools.product((False, True), repeat=len(free_atoms))}
 
@@ -174,7 +174,8 @@ def test_no_question_of_a_standard_limited_to_other_places(bundle):
     assert documents == {"GB 45067-2024", "教发厅函〔2024〕20号"}
     assert "cantilever_platform_in_use" not in _by_fact(canteen)          # 房屋市政工程：校内施工现场
     assert "gas_operating_license_held" not in _by_fact(canteen)          # 城镇燃气：燃气经营者
-    limited = {c.id for v in bundle.versions for c in v.criteria if c.spec.applies_to and "canteen" not in c.spec.applies_to}
+    limited = {c.id for v in bundle.versions for c in v.criteria
+               if c.spec.applies_to and "canteen" not in c.spec.applies_to}
     assert not {c.criterion for q in _questions(canteen) for c in q.clauses} & limited
     site = questionnaire(bundle, "construction_site", MAIN_DAY)
     assert "cantilever_platform_in_use" in _by_fact(site)
@@ -373,12 +374,12 @@ def test_a_day_with_no_standard_in_force_gives_an_empty_questionnaire_that_says_
     doc = questionnaire(tiny, "canteen", dt.date(2019, 1, 1))
     assert doc.standards == [] and doc.notes == ["2019-01-01 没有适用于“食堂”的已编码判定条款，本问卷没有问题"]
     assert "本问卷没有问题" in markdown(doc)
-    ET.fromstring(page(doc).removeprefix(XHTML))
+    ET.fromstring(page(doc).removeprefix(DOCTYPE))
 
 
 def test_html_escapes_what_the_rules_say(tiny):
     text = page(questionnaire(tiny, "canteen", dt.date(2024, 1, 1)))
-    root = ET.fromstring(text.removeprefix(XHTML))
+    root = ET.fromstring(text.removeprefix(DOCTYPE))
     labels = [div.text for div in root.iter("div") if div.get("class") == "label"]
     assert "记录<缺失>&（是/否）" in labels
     assert "说明 <b>&amp;</b>" in [div.text for div in root.iter("div") if div.get("class") == "help"]
@@ -389,8 +390,8 @@ def test_html_escapes_what_the_rules_say(tiny):
 def test_the_printable_form_is_well_formed_with_a_box_per_allowed_answer(bundle):
     doc = questionnaire(bundle, "canteen", MAIN_DAY)
     text = page(doc)
-    assert text.startswith(XHTML) and "@media print" in text
-    root = ET.fromstring(text.removeprefix(XHTML))
+    assert text.startswith(DOCTYPE) and "@media print" in text
+    root = ET.fromstring(text.removeprefix(DOCTYPE))
     assert root.find("body/h1").text == "现场检查问卷：食堂"
     meta = root.find("body/p").text
     assert "2026-01-15" in meta and doc.rules_digest[:12] in meta
@@ -429,7 +430,8 @@ def test_markdown_names_the_standards_sections_and_gates(bundle):
 def test_cli_writes_every_format_and_takes_the_code_or_the_chinese_label(tmp_path, capsys):
     for fmt in ("md", "html", "json", "xlsx"):
         out = tmp_path / f"questions.{fmt}"
-        assert cli.main(["questions", "--place-kind", "食堂", "--as-of", "2026-01-15", "--format", fmt, "-o", str(out)]) == 0
+        assert cli.main(["questions", "--place-kind", "食堂", "--as-of", "2026-01-15", "--format", fmt,
+                         "-o", str(out)]) == 0
         assert out.stat().st_size > 1000
     assert json.loads((tmp_path / "questions.json").read_text(encoding="utf-8"))["place_kind"] == "canteen"
     capsys.readouterr()
@@ -464,7 +466,7 @@ def test_api_json_html_and_xlsx(client):
     assert r.headers["X-Rules-Digest"] == body["rules_digest"]
     html = client.get("/v1/questionnaire", params={"place_kind": "canteen"}, headers={"accept": "text/html,*/*"})
     assert html.headers["content-type"].startswith("text/html")
-    ET.fromstring(html.text.removeprefix(XHTML))
+    ET.fromstring(html.text.removeprefix(DOCTYPE))
     xlsx = client.get("/v1/questionnaire", params={**params, "format": "xlsx"})
     assert xlsx.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert 'filename="questionnaire-canteen-2026-01-15.xlsx"' in xlsx.headers["content-disposition"]
