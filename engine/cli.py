@@ -1,4 +1,4 @@
-"""`hazard` command line: judge, lint, facts, standards.
+"""`hazard` command line: judge, lint, facts, standards, list, questions, diff, serve.
 
 Exit codes: 0 done; 1 bad input or bad rule files (with a message, never a traceback).
 """
@@ -10,12 +10,14 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from . import list_render, listing, render
+from pydantic import BaseModel
+
+from . import list_render, listing, questionnaire, questionnaire_render, render
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
@@ -141,20 +143,38 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if list_id not in bundle.lists:
         raise InputError(f"没有清单 “{list_id}”（已有：{', '.join(bundle.lists) or '无'}）/ no such list")
     document = listing.list_in_force(bundle, list_id, args.as_of or today_in_china())
-    if args.format == "xlsx":
-        if args.output is None:
-            raise InputError("xlsx 需要用 -o 指定输出文件 / xlsx needs -o FILE")
-        args.output.write_bytes(list_render.spreadsheet(document))
-        print(f"已写入 / written: {args.output}")
+    return _write(args, {"md": list_render.markdown, "html": list_render.page, "xlsx": list_render.spreadsheet,
+                         "json": _json}, document)
+
+
+def _json(document: BaseModel) -> str:
+    return document.model_dump_json(indent=2)
+
+
+def _write(args: argparse.Namespace, renderers: dict[str, Callable[[Any], str | bytes]], document: Any) -> int:
+    """The document in the chosen format, printed or written to -o (xlsx only to a file)."""
+    if args.format == "xlsx" and args.output is None:
+        raise InputError("xlsx 需要用 -o 指定输出文件 / xlsx needs -o FILE")
+    rendered = renderers[args.format](document)
+    if args.output is None:
+        print(rendered, end="")
         return 0
-    text = {"md": list_render.markdown, "html": list_render.page,
-            "json": lambda d: d.model_dump_json(indent=2)}[args.format](document)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"已写入 / written: {args.output}")
+    if isinstance(rendered, bytes):
+        args.output.write_bytes(rendered)
     else:
-        print(text, end="")
+        args.output.write_text(rendered, encoding="utf-8")
+    print(f"已写入 / written: {args.output}")
     return 0
+
+
+def _cmd_questions(args: argparse.Namespace) -> int:
+    bundle = load(args.rules)
+    try:
+        document = questionnaire.questionnaire(bundle, args.place_kind, args.as_of or today_in_china())
+    except questionnaire.UnknownPlaceKind as exc:
+        raise InputError(str(exc)) from None
+    return _write(args, {"md": questionnaire_render.markdown, "html": questionnaire_render.page,
+                         "xlsx": questionnaire_render.spreadsheet, "json": _json}, document)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -277,6 +297,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing_cmd.add_argument("--list", help="清单编号（rules/lists/ 下的文件名）/ list id")
     listing_cmd.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     listing_cmd.set_defaults(run=_cmd_list)
+
+    questions = sub.add_parser("questions", help="某类场所的现场检查问卷 / the on-site questionnaire for a kind of place")
+    questions.add_argument("--place-kind", required=True,
+                           help="场所类型：代码或中文名（如 canteen 或 食堂）/ kind of place: code or Chinese label")
+    questions.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
+    questions.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md")
+    questions.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
+    questions.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    questions.set_defaults(run=_cmd_questions)
 
     diff = sub.add_parser("diff", help="比较标准两个版本，或清单两个日期 / compare two versions or two dates")
     diff.add_argument("old", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from engine import Bundle, Engine, FactError, Judgement
+from engine import Bundle, Engine, FactError, Judgement, load
+from engine.questionnaire import Question, Questionnaire, UnknownPlaceKind, questionnaire
 
 FEATURES_DIR = Path(__file__).resolve().parent
 BASELINES_DIR = FEATURES_DIR / "baselines"
@@ -519,3 +520,114 @@ def check_warning_at(warnings: list[str], file: Path, line: int, words: str) -> 
     where = f"{file}:{line}:"
     assert any(w.startswith(where) and words in w for w in warnings), (
         f"应有一条提醒指向 {where} 并提到“{words}”，实际的提醒：" + ("\n  ".join(["", *warnings]) or "无"))
+# --- the on-site questionnaire (现场检查问卷.feature) ------------------------------------------
+
+@dataclass
+class QuestionnaireCase:
+    """One scenario's questionnaire, and the rules it was made from when they are not the bundled ones."""
+
+    bundle: Bundle | None = None
+    document: Questionnaire | None = None
+
+    def made(self) -> Questionnaire:
+        if self.document is None:
+            fail("还没有问卷：请在“那么”之前写“当 生成 \"食堂\" 的现场检查问卷”。")
+        return self.document
+
+
+def rules_with_one_standard(bundled: Bundle, target: Path, word: str) -> Bundle:
+    """The bundled vocabulary with one bundled standard (named by its title or document number),
+    copied to `target` and loaded: a rule set in which other kinds of place have no standard."""
+    chosen = {v.standard for v in bundled.versions if word in (v.meta.title, v.meta.document_number)}
+    if not chosen:
+        known = "、".join(dict.fromkeys(f"“{v.meta.title}”" for v in bundled.versions))
+        fail(f"随附规则库中没有名为或文号为“{word}”的标准。已有：{known}。")
+    shutil.copytree(RULES_DIR / "facts", target / "facts")
+    for standard in chosen:
+        shutil.copytree(RULES_DIR / "standards" / standard, target / "standards" / standard)
+    return load(str(target))
+
+
+def make_questionnaire(bundle: Bundle, place: str, day: dt.date) -> Questionnaire:
+    try:
+        return questionnaire(bundle, place, day)
+    except UnknownPlaceKind as exc:
+        fail(f"场所类型写错了：{exc}")
+        raise
+
+
+def _questions(doc: Questionnaire) -> list[Question]:
+    return [q for s in doc.standards for g in s.groups for q in g.questions]
+
+
+def _asked_labels(doc: Questionnaire) -> str:
+    return "、".join(f"“{q.label}”" for q in _questions(doc)) or "（没有问题）"
+
+
+def find_question(doc: Questionnaire, word: str) -> Question:
+    """The question with this Chinese label (or fact name); fails naming the closest questions."""
+    found = next((q for q in _questions(doc) if word in (q.label, q.fact)), None)
+    if found is None:
+        close = difflib.get_close_matches(word, [q.label for q in _questions(doc)], n=3, cutoff=0.4)
+        hint = f"是否想写：{'、'.join(f'“{c}”' for c in close)}？" if close else f"问卷的问题：{_asked_labels(doc)}。"
+        fail(f"问卷中没有问题“{word}”。{hint}")
+    return found
+
+
+def check_first_in_section(doc: Questionnaire, standard: str, section: str, label: str) -> None:
+    groups = [g for s in doc.standards if standard in (s.document_number, s.title) for g in s.groups]
+    group = next((g for g in groups if section in (g.title, g.section)), None)
+    assert group is not None, (f"问卷中没有“{standard}”的“{section}”一节；有：{'、'.join(g.title for g in groups) or '无'}。")
+    first = group.questions[0]
+    assert first.label == label, f"“{section}”一节先问的是“{first.label}”，不是“{label}”。"
+
+
+def check_always_asked(doc: Questionnaire, label: str) -> None:
+    q = find_question(doc, label)
+    assert not q.only_if, f"问题“{label}”应总要回答，实际{q.only_if_text}。"
+
+
+def check_only_if(doc: Questionnaire, label: str, gate: str, answer: str) -> None:
+    """The question waits for the answer to the gate question, which is asked before it."""
+    q, first = find_question(doc, label), find_question(doc, gate)
+    words = f"“{first.label}”答“{answer}”"
+    assert q.only_if_text and words in q.only_if_text, (
+        f"问题“{label}”应仅当{words}时填写，实际：{q.only_if_text or '总要回答'}。")
+    assert first.number < q.number, f"问题“{gate}”（第 {first.number} 题）应在“{label}”（第 {q.number} 题）之前。"
+
+
+def check_only_once_found(doc: Questionnaire, label: str, clause: str) -> None:
+    q = find_question(doc, label)
+    named = [c.clause for g in q.only_if for c in g.elements]
+    assert named, f"问题“{label}”应仅当发现所列要素时填写，实际：{q.only_if_text or '总要回答'}。"
+    assert clause in named, f"问题“{label}”所列要素中没有 {clause}；所列要素：{'、'.join(named)}。"
+
+
+def check_clauses(doc: Questionnaire, label: str, rows: list[list[str]]) -> None:
+    q = find_question(doc, label)
+    got = sorted((c.document_number, c.clause) for c in q.clauses)
+    expected = sorted((document, clause) for document, clause in rows)
+    shown = "；".join(f"{d} {c}" for d, c in got)
+    assert got == expected, f"问题“{label}”依据的条款应为 {expected}，实际为：{shown}。"
+
+
+def check_asked(doc: Questionnaire, word: str, asked: bool) -> None:
+    """Asked or not, by label or fact name; derived facts (人员密集场所) are never asked themselves."""
+    hit = any(word in (q.label, q.fact) for q in _questions(doc))
+    if asked:
+        assert hit, f"问卷应问“{word}”，但没有问。问卷的问题：{_asked_labels(doc)}。"
+    else:
+        assert not hit, f"问卷不应问“{word}”，但问了。"
+
+
+def check_standard_absent(doc: Questionnaire, word: str) -> None:
+    present = [s.document_number for s in doc.standards if word in (s.document_number, s.title)]
+    assert not present, f"问卷不应含标准“{word}”的问题，但含有。"
+
+
+def check_no_questions(doc: Questionnaire) -> None:
+    assert not _questions(doc), f"问卷应没有问题，实际有：{_asked_labels(doc)}。"
+
+
+def check_questionnaire_note(doc: Questionnaire, text: str) -> None:
+    assert any(text in note for note in doc.notes), f"问卷提示中没有“{text}”。全部提示：{doc.notes or '无'}"

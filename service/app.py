@@ -6,6 +6,7 @@ import datetime as dt
 import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
 from engine.judgement import Detail
+from engine import questionnaire, questionnaire_render
 from engine.cli import today_in_china
 from engine.registry import ActiveRules
 
@@ -223,6 +225,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if wants_html:
             return HTMLResponse(list_render.page(document), headers={DIGEST_HEADER: bundle.digest})
         return Response(document.model_dump_json(), media_type="application/json", headers={DIGEST_HEADER: bundle.digest})
+
+    @app.get("/v1/questionnaire", response_model=questionnaire.Questionnaire, tags=["rules"],
+             responses={200: {"content": {"text/html": {}, list_render.XLSX_MEDIA_TYPE: {}}}, 422: PROBLEM})
+    def get_questionnaire(request: Request, place_kind: Annotated[str, Query()],
+                          as_of: Annotated[IsoDate | None, Query()] = None,
+                          format: Annotated[Literal["json", "html", "xlsx"] | None, Query()] = None) -> Any:
+        """某类场所的现场检查问卷（place_kind 为代码或中文名）：JSON，供打印的 HTML（format=html 或
+        Accept: text/html），或 xlsx 表格 / the on-site questionnaire for a kind of place."""
+        bundle = rules.bundle
+        headers = {DIGEST_HEADER: bundle.digest}
+        try:
+            document = questionnaire.questionnaire(bundle, place_kind, as_of or today_in_china())
+        except questionnaire.UnknownPlaceKind as exc:
+            return problem_response(422, "未知场所类型 / unknown place kind", str(exc),
+                                    [FieldProblem(pointer=problems.pointer("query", "place_kind"), detail=str(exc))],
+                                    headers=headers)
+        if format == "xlsx":
+            name = f"现场检查问卷-{document.place_label}-{document.as_of}.xlsx"
+            disposition = (f'attachment; filename="questionnaire-{document.place_kind}-{document.as_of}.xlsx"; '
+                           f"filename*=UTF-8''{quote(name)}")  # RFC 6266: an ASCII name, and the Chinese one
+            return Response(questionnaire_render.spreadsheet(document), media_type=list_render.XLSX_MEDIA_TYPE,
+                            headers={**headers, "Content-Disposition": disposition})
+        if format == "html" or (format is None and request.headers.get("accept", "").startswith("text/html")):
+            return HTMLResponse(questionnaire_render.page(document), headers=headers)
+        return Response(document.model_dump_json(), media_type="application/json", headers=headers)
+
+    openapi_without_place_kinds = app.openapi
+
+    def openapi_with_place_kinds() -> dict:
+        """place_kind documented as the active vocabulary's codes and labels (rebuilt after a reload)."""
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = openapi_without_place_kinds()
+        kinds = questionnaire.place_kinds(rules.bundle.vocabulary)
+        for parameter in spec["paths"]["/v1/questionnaire"]["get"]["parameters"]:
+            if parameter["name"] == "place_kind" and kinds:
+                parameter["schema"] = {"type": "string", "enum": [*kinds, *kinds.values()],
+                                       "title": "场所类型：代码或中文名 / kind of place: code or Chinese label"}
+        return spec
+
+    app.openapi = openapi_with_place_kinds  # type: ignore[method-assign]
 
     @app.get("/v1/facts", tags=["rules"])
     def get_facts() -> dict[str, Any]:
