@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from . import list_render, listing, questionnaire, questionnaire_render, render
+from . import judgement_render, list_render, listing, questionnaire, questionnaire_render, render
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
+from .judgement import Judgement
 from .loader import load
 from .registry import publish
 from .yaml_source import parse_text
@@ -78,16 +79,24 @@ def read_facts(path: Path) -> Any:
 
 
 def _cmd_judge(args: argparse.Namespace) -> int:
-    facts = read_facts(args.file)
+    """One facility or several (e.g. every site inspected this week): all are checked before any
+    is judged, so a wrong fact in one file leaves no partial output."""
+    facilities = [(path, read_facts(path)) for path in args.files]
     bundle = load(args.rules)
+    day = args.as_of or today_in_china()
+    judged: list[tuple[str, Judgement]] = []
     with Engine(bundle) as engine:
-        judgement = engine.judge(facts, args.as_of or today_in_china())
-    if args.format == "json":
-        print(judgement.dump_json(args.detail, indent=2))
-    else:
-        print(f"== {args.file} ==")
-        print(render.judgement_text(judgement), end="")
-    return 0
+        for path, facts in facilities:
+            try:
+                judged.append((str(path), engine.judge(facts, day)))
+            except FactError as exc:
+                raise FactError(exc.problems, source=str(path)) from None
+    renderers = {
+        "text": lambda items: "".join(f"== {name} ==\n{render.judgement_text(j)}" for name, j in items),
+        "json": lambda items: (items[0][1].dump_json(args.detail, indent=2) if len(items) == 1 else
+                               "[" + ",\n".join(j.dump_json(args.detail, indent=2) for _, j in items) + "]") + "\n",
+        "html": judgement_render.page, "xlsx": judgement_render.spreadsheet}
+    return _write(args, renderers, judged)
 
 
 def _built_in_child(rules_dir: Path, timeout: float) -> None:
@@ -257,10 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hazard", description="教育系统重大事故隐患判定 / major accident hazard judgement")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    judge = sub.add_parser("judge", help="判定一个场所 / judge one facility")
-    judge.add_argument("file", type=Path, help="事实文件（YAML 或 JSON）/ facts file")
+    judge = sub.add_parser("judge", help="判定场所 / judge facilities")
+    judge.add_argument("files", type=Path, nargs="+", metavar="file",
+                       help="事实文件（YAML 或 JSON），可多个 / facts files, one facility each")
     judge.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
-    judge.add_argument("--format", choices=["text", "json"], default="text")
+    judge.add_argument("--format", choices=["text", "json", "html", "xlsx"], default="text",
+                       help="text 终端阅读；json 供系统集成（多个文件为数组）；html 可打印的判定书；xlsx 每个场所一行 / "
+                            "text, json (an array for several files), printable html, xlsx (a row per facility)")
+    judge.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
     judge.add_argument("--detail", choices=["compact", "full"], default="compact",
                        help="json：compact 省去各场所相同的文字（缺口全文、出处、说明），full 全部给出 / "
                             "json: compact leaves out text that is the same for every facility; full keeps it")
@@ -332,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_problems(exc.problems, sys.stderr)
         return 1
     except FactError as exc:
-        print(f"{getattr(args, 'file', '')}: 事实有误，未作判定 / facts rejected, nothing judged:", file=sys.stderr)
+        print(f"{exc.source}: 事实有误，未作判定 / facts rejected, nothing judged:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1

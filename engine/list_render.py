@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import html
-import io
-from typing import TYPE_CHECKING
 
+from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
 from .listing import ListDiff, ListDocument, VersionDiff
-
-if TYPE_CHECKING:  # openpyxl is imported only when a spreadsheet is made
-    from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
 
 METHOD = {"direct": "直接判定", "combined": "综合判定要素", "exemption": "不应判定情形", "precondition": "判定前提"}
 STATUS = {"verbatim": "原文已核实", "partial": "原文不完整", "reconstructed": "部分文字重建", "secondary": "二手来源",
@@ -19,11 +14,7 @@ STATE = {"encoded": "有效，已编码", "in_force_not_encoded": "有效，但�
 COLUMNS = [("领域", 14), ("标准文号", 22), ("标准名称", 28), ("条号", 14), ("条款原文", 70), ("判定方法", 12),
            ("文本状态", 12), ("隐患类型", 14), ("适用场所", 24), ("实施日期", 22), ("废止日期", 22), ("条款编号", 26),
            ("出处", 40)]
-PAGE_STYLE = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
-              "td,th{border:1px solid #999;padding:4px;vertical-align:top}th{background:#eee}"
-              ".gap{background:#fff3cd;padding:6px}")
 GAP_COLUMNS = [("类别", 14), ("对象", 26), ("说明", 90)]
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _rows(doc: ListDocument) -> list[tuple[str, object]]:
@@ -106,13 +97,6 @@ def page(doc: ListDocument) -> str:
     return html_page(doc.title, PAGE_STYLE, parts)
 
 
-def html_page(title: str, style: str, body: list[str]) -> str:
-    """A whole HTML document around the body's lines: well-formed, so also parseable as XML."""
-    head = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8" />',
-            f"<title>{html.escape(title)}</title>", f"<style>{style}</style>", "</head>", "<body>"]
-    return "\n".join(head + body + ["</body>", "</html>"]) + "\n"
-
-
 def spreadsheet(doc: ListDocument) -> bytes:
     """One row per criterion, frozen header, filters, readable widths; gaps on a second sheet."""
     from openpyxl import Workbook
@@ -127,34 +111,6 @@ def spreadsheet(doc: ListDocument) -> bytes:
     gaps += [["领域缺口", area.name, area.not_encoded] for area in doc.areas if area.not_encoded]
     table_sheet(book.create_sheet(), "覆盖与缺口", GAP_COLUMNS, gaps)
     return workbook_bytes(book)
-
-
-def table_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int]], rows: list[list]) -> None:
-    """A sheet of rows under a bold header: wrapped cells, the columns' widths, the header frozen
-    and filters on every column."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    sheet.title = title
-    sheet.append([name for name, _ in columns])
-    for row in rows:
-        sheet.append(row)
-    bold, fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(wrap_text=True, vertical="top")
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
-    for i, (_, width) in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = wrap
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-
-
-def workbook_bytes(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def version_diff_text(diff: VersionDiff) -> str:

@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
+from engine import (ENGINE_VERSION, Engine, FactError, Judgement, catalogue, judgement_render, list_render, listing,
+                    questionnaire, questionnaire_render)
+from engine.documents import XLSX_MEDIA_TYPE
 from engine.judgement import Detail
-from engine import questionnaire, questionnaire_render
 from engine.cli import today_in_china
 from engine.registry import ActiveRules
 
@@ -141,7 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
               responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    def post_batch(body: BatchRequest, detail: DetailQuery = "compact") -> Response:
+    def post_batch(body: BatchRequest, detail: DetailQuery = "compact",
+                   format: Annotated[Literal["json", "html", "xlsx"], Query(description=(
+                       "json（默认）；html 可打印的判定书；xlsx 每个场所一行，供官员传阅 / json (default), printable html, "
+                       "or xlsx with a row per facility"))] = "json") -> Response:
         """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
         每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。"""
         if len(body.items) > settings.max_batch:
@@ -150,6 +154,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     f"{settings.max_batch} items; send more to /v1/judgements/stream as NDJSON")
         with rules.lease() as engine:  # one rules version for the whole batch
             results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
+        if format != "json":
+            judged = [(r.id, r.judgement or r.error.detail + "：" + "；".join(e.detail for e in r.error.errors))
+                      for r in results]
+            headers = {DIGEST_HEADER: engine.bundle.digest}
+            if format == "html":
+                return HTMLResponse(judgement_render.page(judged), headers=headers)
+            return _attachment(judgement_render.spreadsheet(judged), XLSX_MEDIA_TYPE, "judgements.xlsx",
+                               "重大事故隐患判定结果.xlsx", headers)
         # serialised here, once: FastAPI would first validate the whole response again
         body_json = b'{"rules_digest":"%s","results":[%s]}' % (
             engine.bundle.digest.encode(), b",".join(r.dump_json(detail) for r in results))
@@ -227,7 +239,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(document.model_dump_json(), media_type="application/json", headers={DIGEST_HEADER: bundle.digest})
 
     @app.get("/v1/questionnaire", response_model=questionnaire.Questionnaire, tags=["rules"],
-             responses={200: {"content": {"text/html": {}, list_render.XLSX_MEDIA_TYPE: {}}}, 422: PROBLEM})
+             responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}}, 422: PROBLEM})
     def get_questionnaire(request: Request, place_kind: Annotated[str, Query()],
                           as_of: Annotated[IsoDate | None, Query()] = None,
                           format: Annotated[Literal["json", "html", "xlsx"] | None, Query()] = None) -> Any:
@@ -242,11 +254,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     [FieldProblem(pointer=problems.pointer("query", "place_kind"), detail=str(exc))],
                                     headers=headers)
         if format == "xlsx":
-            name = f"现场检查问卷-{document.place_label}-{document.as_of}.xlsx"
-            disposition = (f'attachment; filename="questionnaire-{document.place_kind}-{document.as_of}.xlsx"; '
-                           f"filename*=UTF-8''{quote(name)}")  # RFC 6266: an ASCII name, and the Chinese one
-            return Response(questionnaire_render.spreadsheet(document), media_type=list_render.XLSX_MEDIA_TYPE,
-                            headers={**headers, "Content-Disposition": disposition})
+            return _attachment(questionnaire_render.spreadsheet(document), XLSX_MEDIA_TYPE,
+                               f"questionnaire-{document.place_kind}-{document.as_of}.xlsx",
+                               f"现场检查问卷-{document.place_label}-{document.as_of}.xlsx", headers)
         if format == "html" or (format is None and request.headers.get("accept", "").startswith("text/html")):
             return HTMLResponse(questionnaire_render.page(document), headers=headers)
         return Response(document.model_dump_json(), media_type="application/json", headers=headers)
@@ -306,6 +316,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return info
 
     return app
+
+
+def _attachment(content: bytes, media_type: str, ascii_name: str, name: str, headers: dict[str, str]) -> Response:
+    """A file to save: RFC 6266 names it in ASCII and, for clients that read it, in Chinese."""
+    disposition = f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name)}'
+    return Response(content, media_type=media_type, headers={**headers, "Content-Disposition": disposition})
 
 
 def _http(status: int, detail: str, headers: dict[str, str] | None = None) -> HTTPException:
