@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from .bundle import Bundle, Version
 from .conditions import NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, missing_behind, ratio_of
-from .method import Classification, Outcome, Plan, classify, k_or, outcomes
+from .method import Classification, Outcome, Plan, apply, classify, covering, k_or, outcomes
 from .schema import FactDef
 from .vocabulary import DEFAULT_LIMIT
 
@@ -79,19 +80,35 @@ class Situation:
     classification: Classification
     outcomes: list[Outcome]   # of the encoded versions, in order
 
+    @cached_property
+    def cover(self) -> dict[str, set[str]]:
+        place_fact = self.bundle.vocabulary.place_fact
+        return covering(self.versions, self.values.get(place_fact) if place_fact else None)
+
     def simulate(self, changes: Values) -> Tried | None:
-        """The verdict if these facts were known (None: they would contradict other facts)."""
+        """The verdict if these facts were known (None: they would contradict other facts). Only the
+        conditions that read them are re-evaluated, and only the versions those belong to applied
+        again (all of them when the kind of place changes: precedence depends on it)."""
         values = {**self.values, **changes}
-        if any(c.violated(values) for c in self.bundle.vocabulary.constraints):
+        constraints = self.bundle.vocabulary.constraints_on
+        if any(c.violated(values) for name in changes for c in constraints.get(name, ())):
             return None
         status = dict(self.status)
         tests = self.bundle.tests
-        touched = [t for name in changes for t in self.bundle.readers.get(name, ()) if t in status]
+        touched = tuple(dict.fromkeys(t for name in changes for t in self.bundle.readers.get(name, ()) if t in status))
         for test_id in touched:
             status[test_id] = evaluate(tests[test_id][1], values)
         place_fact = self.bundle.vocabulary.place_fact
-        found = outcomes(self.versions, status, values.get(place_fact) if place_fact else None)
-        return Tried(classify(found), found, values, status, tuple(dict.fromkeys(touched)))
+        encoded = [v for v in self.versions if v.meta.encoded]
+        if place_fact in changes:
+            found = outcomes(self.versions, status, values.get(place_fact))
+        else:
+            again = {tests[t][0].key for t in touched}
+            cover = self.cover
+            changed = frozenset(touched)
+            found = [apply(Plan.of(v), status, cover, before, changed) if v.key in again else before
+                     for v, before in zip(encoded, self.outcomes)]
+        return Tried(classify(found), found, values, status, touched)
 
 
 @dataclass(frozen=True)
@@ -151,40 +168,49 @@ class _Region:
     sample: Any
 
 
-def _regions(definition: FactDef, thresholds: list[float]) -> list[_Region]:
-    """The intervals between the thresholds (and each threshold itself), each with a value in it
-    that the fact can take; intervals with no such value are left out."""
+# Where a comparison puts the threshold itself: with the values below it (left), above it (right),
+# or apart from both (point: eq, ne).
+_SIDE = {"lt": "right", "ge": "right", "le": "left", "gt": "left", "eq": "point", "ne": "point"}
+_FLIPPED = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
+
+
+def _regions(definition: FactDef, cuts: dict[float, set[str]]) -> list[_Region]:
+    """The intervals between the thresholds, each with a value in it that the fact can take
+    (intervals with none are left out). A threshold that every comparison puts on one side joins
+    that side's interval; otherwise it is an interval of its own."""
     whole = definition.type in ("integer", "date")
     lowest = definition.minimum if definition.minimum is not None else -DEFAULT_LIMIT
     highest = definition.maximum if definition.maximum is not None else DEFAULT_LIMIT
-    cuts = sorted(set(thresholds))
-    spans = [(-math.inf, False, cuts[0], False)]
-    for i, t in enumerate(cuts):
-        spans.append((t, True, t, True))
-        spans.append((t, False, cuts[i + 1] if i + 1 < len(cuts) else math.inf, False))
+    points = sorted(cuts)
+    joins = {t: next(iter(sides)) if len(sides) == 1 and "point" not in sides else "point" for t, sides in cuts.items()}
+    spans, low, low_in = [], -math.inf, False
+    for t in points:
+        spans.append((low, low_in, t, joins[t] == "left"))
+        if joins[t] == "point":
+            spans.append((t, True, t, True))
+        low, low_in = t, joins[t] == "right"
+    spans.append((low, low_in, math.inf, False))
     out = []
-    for low, low_in, high, high_in in spans:
-        sample = _sample(low, high, lowest, highest, whole)
+    for span in spans:
+        sample = _sample(*span, lowest, highest, whole)
         if sample is not None:
-            out.append(_Region(low, low_in, high, high_in, sample))
+            out.append(_Region(*span, sample))
     return out
 
 
-def _sample(low: float, high: float, lowest: float, highest: float, whole: bool) -> Any:
-    """A value the fact can take in the open interval (low, high), or at the threshold when they
-    are equal; None if there is none."""
-    if low == high:
-        ok = lowest <= low <= highest and (not whole or float(low).is_integer())
-        return (int(low) if whole else low) if ok else None
-    left, left_in = (low, False) if low >= lowest else (lowest, True)
-    right, right_in = (high, False) if high <= highest else (highest, True)
+def _sample(low: float, low_in: bool, high: float, high_in: bool, lowest: float, highest: float, whole: bool) -> Any:
+    """A value the fact can take in the interval (within its declared bounds), or None."""
+    if low < lowest:
+        low, low_in = lowest, True
+    if high > highest:
+        high, high_in = highest, True
     if whole:
-        first = math.ceil(left) if left_in else math.floor(left) + 1
-        last = math.floor(right) if right_in else math.ceil(right) - 1
+        first = math.ceil(low) if low_in else math.floor(low) + 1
+        last = math.floor(high) if high_in else math.ceil(high) - 1
         return int(first) if first <= last else None
-    if left < right:
-        return (left + right) / 2
-    return left if left == right and left_in and right_in else None
+    if low < high:
+        return (low + high) / 2
+    return low if low == high and low_in and high_in else None
 
 
 def _interval_words(definition: FactDef, low: float, low_in: bool, high: float, high_in: bool) -> str:
@@ -220,18 +246,31 @@ class _Asker:
         if definition.type == "boolean":
             return [({name: True}, "是"), ({name: False}, "否")]
         if definition.type == "enum":
-            return [({name: code}, label) for code, label in (definition.values or {}).items()]
-        thresholds = []
+            return self._enum_answers(name, definition)
+        cuts: dict[float, set[str]] = {}
         for leaf in self.leaves(name):
             if leaf.fact == name and leaf.other is None:
-                thresholds.append(float(leaf.value))
+                cut, op = float(leaf.value), leaf.op
             elif leaf.fact == name and leaf.other in self.s.values:
-                thresholds.append(ratio_of(self.s.values[leaf.other], leaf.ratio))
+                cut, op = ratio_of(self.s.values[leaf.other], leaf.ratio), leaf.op
             elif leaf.other == name and leaf.fact in self.s.values and leaf.ratio != 0:
-                thresholds.append(self.s.values[leaf.fact] / float(leaf.ratio))
-        if not thresholds:
+                cut, op = self.s.values[leaf.fact] / float(leaf.ratio), _FLIPPED[leaf.op]
+            else:
+                continue
+            cuts.setdefault(cut, set()).add(_SIDE[op])
+        if not cuts:
             return []
-        return [({name: r.sample}, r) for r in _regions(definition, thresholds)]
+        return [({name: r.sample}, r) for r in _regions(definition, cuts)]
+
+    def _enum_answers(self, name: str, definition: FactDef) -> list[tuple[Values, str]]:
+        """Each value a condition names, and one for all the others (they cannot differ)."""
+        named = {leaf.value for leaf in self.leaves(name) if leaf.fact == name and leaf.other is None}
+        values = definition.values or {}
+        rest = [code for code in values if code not in named]
+        tries = [({name: code}, label) for code, label in values.items() if code in named]
+        if rest:
+            tries.append(({name: rest[0]}, "、".join(values[code] for code in rest)))
+        return tries
 
     def effect(self, tried: Tried, asked: list[str]) -> str:
         classification = tried.classification
@@ -240,6 +279,8 @@ class _Asker:
         taken, made = [], []
         versions = [v for v in self.s.versions if v.meta.encoded]
         for version, before, after in zip(versions, self.s.outcomes, tried.outcomes):
+            if after is before:
+                continue
             doc = version.meta.document_number
             clauses = {c.id: c.spec.clause for c in version.criteria}
             clauses.update({r.id: r.spec.clause for r in version.combined})
@@ -359,6 +400,10 @@ def ask(situation: Situation, needed: dict[str, list[str]]) -> MissingFacts:
     vocab = situation.bundle.vocabulary
     entries = decisive_entries(situation)
     required = {n for n, ids in needed.items() if entries is None or entries.intersection(ids)}
+    # Answers that could change the verdict alone, beyond those: establishing an exception still to
+    # confirm (it may lower a major). Nothing else can change a major, an ordinary or a none.
+    pending = {g.id for o in situation.outcomes for gates in o.pending.values() for g in gates}
+    tried = required | {n for n, ids in needed.items() if pending.intersection(ids)}
     ranked: list[tuple[tuple, DecisiveQuestion]] = []
     asked: set[str] = set()
 
@@ -370,10 +415,12 @@ def ask(situation: Situation, needed: dict[str, list[str]]) -> MissingFacts:
         asked.update(names)
 
     for order, (name, needed_by) in enumerate(needed.items()):
-        tries = asker.answers(name)
+        tries = asker.answers(name) if name in tried else []
         if tries:
             add(asker.question([name], tries, needed_by, name in required), [name], False, order)
     for order, (name, needed_by) in enumerate(needed.items()):
+        if name not in required:
+            continue
         for leaf in asker.leaves(name):
             pair = [leaf.fact, leaf.other]
             if leaf.fact != name or leaf.other is None or leaf.other not in needed or asked.issuperset(pair):

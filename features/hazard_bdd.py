@@ -292,12 +292,12 @@ def check_pending(j: Judgement, entry: str, pending: bool) -> None:
     assert bool(listed) == pending, (f"条款 {entry} {'应' if pending else '不应'}列为待确认的排除情形。{summary(j)}")
 
 
-def _questions(j: Judgement, word: str):  # noqa: ANN202
+def _decisive_questions(j: Judgement, word: str):  # noqa: ANN202
     return [q for q in j.missing_facts.decisive if any(word in (f.name, f.label) for f in q.facts)]
 
 
 def check_decisive(j: Judgement, word: str, decisive: bool) -> None:
-    found = _questions(j, word)
+    found = _decisive_questions(j, word)
     assert bool(found) == decisive, f"“{word}”{'应' if decisive else '不应'}是决定结论的问题。{summary(j)}"
 
 
@@ -315,7 +315,7 @@ def check_question_count(j: Judgement, count: int) -> None:
 
 def check_answer(j: Judgement, word: str, answer: str, result: str, effect: str | None) -> None:
     """Answering the question `word` with `answer` leads to `result` (and its effect names `effect`)."""
-    found = _questions(j, word)
+    found = _decisive_questions(j, word)
     assert found, f"“{word}”不是决定结论的问题。{summary(j)}"
     answers = {a.answer: a for q in found for a in q.answers}
     assert answer in answers, f"问题“{word}”没有答案“{answer}”；可答：{'、'.join(answers)}"

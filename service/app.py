@@ -141,7 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 errors=problems.fact_problems(exc, *at, index)))
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
-              responses={400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+              responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}},
+                         400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     def post_batch(body: BatchRequest, detail: DetailQuery = "compact",
                    format: Annotated[Literal["json", "html", "xlsx"], Query(description=(
                        "json（默认）；html 可打印的判定书；xlsx 每个场所一行，供官员传阅 / json (default), printable html, "
