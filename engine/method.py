@@ -74,6 +74,17 @@ class Plan:
         self.element_ids = tuple(e.id for e in self.elements)
         self.direct_ids = tuple(e.id for e in self.elements if e.direct)
         self.combined: tuple[CompiledCombined, ...] = version.combined
+        # condition id -> the elements it decides (its own, or as one of their gates), and the
+        # combined rules those elements (or the rule's own category) belong to
+        self.elements_of: dict[str, tuple[Element, ...]] = {}
+        for e in self.elements:
+            for test_id in (e.id, *(g.id for g in e.gates)):
+                self.elements_of[test_id] = (*self.elements_of.get(test_id, ()), e)
+        self.rules_of: dict[str, tuple[CompiledCombined, ...]] = {}
+        for rule in self.combined:
+            for test_id in {rule.id, *rule.spec.elements, *(g.id for e in self.elements if e.id in rule.spec.elements
+                                                           for g in e.gates)}:
+                self.rules_of[test_id] = (*self.rules_of.get(test_id, ()), rule)
         self._hazards = tuple((c.spec.applies_to, c.spec.hazards) for c in version.criteria
                               if c.spec.method in ("direct", "combined") and c.spec.hazards)
         self._kinds_by_place: dict[Any, frozenset[str]] = {}
@@ -121,9 +132,8 @@ def apply(plan: Plan, status: dict[str, Kleene], covering: dict[str, set[str]],
     else:
         out.counts, out.taken_out, out.pending = dict(base.counts), dict(base.taken_out), dict(base.pending)
         out.undecided, out.deferred, out.combined = dict(base.undecided), dict(base.deferred), dict(base.combined)
-        elements = [e for e in plan.elements if e.id in changed or any(g.id in changed for g in e.gates)]
-        touched = {e.id for e in elements}
-        rules = [r for r in plan.combined if r.id in changed or touched.intersection(r.spec.elements)]
+        elements = list({e.id: e for t in changed for e in plan.elements_of.get(t, ())}.values())
+        rules = list({r.id: r for t in changed for r in plan.rules_of.get(t, ())}.values())
         for e in elements:
             for found in (out.counts, out.taken_out, out.pending, out.undecided, out.deferred):
                 found.pop(e.id, None)

@@ -232,13 +232,18 @@ class _Asker:
         self.needed = needed
         self.vocab = situation.bundle.vocabulary
         self.tests = situation.bundle.tests
+        self._leaves: dict[str, list[Compare]] = {}
 
     def leaves(self, name: str) -> list[Compare]:
-        found: dict[Compare, None] = {}
-        for test_id in self.s.bundle.readers.get(name, ()):
-            if test_id in self.s.status:
-                found.update(dict.fromkeys(_leaves(self.tests[test_id][1], name)))
-        return list(found)
+        """The comparisons on the fact in the conditions in force (asked for twice per fact)."""
+        found = self._leaves.get(name)
+        if found is None:
+            unique: dict[Compare, None] = {}
+            for test_id in self.s.bundle.readers.get(name, ()):
+                if test_id in self.s.status:
+                    unique.update(dict.fromkeys(_leaves(self.tests[test_id][1], name)))
+            found = self._leaves[name] = list(unique)
+        return found
 
     def answers(self, name: str) -> list[tuple[Values, str]]:
         """Candidate answers for one fact, each as the facts it sets and its words."""
