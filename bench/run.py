@@ -208,24 +208,26 @@ def answer_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
     _section(f"1b. answers: decisive questions and size, {len(corpus)} facilities × {rounds} rounds")
     engine = Engine(bundle, "durable")
     kinds = {"decisive questions": judgement_module.ask, "flat list of missing facts": _flat_questions}
-    times: dict[str, list[float]] = {k: [] for k in kinds}
+    names = list(kinds)
+    best: dict[str, list[float]] = {k: [math.inf] * len(corpus) for k in kinds}  # per facility, the fastest round
     asked = 0
+    # Both ways judge each facility back to back, which goes first alternating: the noise of a
+    # shared machine hits both alike, and the fastest of the rounds is kept per facility.
     for r in range(rounds):
-        for n_chunk, start in enumerate(range(0, len(corpus), 100)):
-            order = list(kinds)[(n_chunk + r) % 2:] + list(kinds)[:(n_chunk + r) % 2]
-            for name in order:
+        for i, facts in enumerate(corpus):
+            for name in names[(i + r) % 2:] + names[:(i + r) % 2]:
                 judgement_module.ask = kinds[name]
-                for i in range(start, min(start + 100, len(corpus))):
-                    t0 = time.perf_counter()
-                    j = engine.judge(corpus[i], as_of)
-                    times[name].append(time.perf_counter() - t0)
-                    asked += name == "decisive questions" and bool(j.missing_facts.decisive)
-    judgement_module.ask = kinds["decisive questions"]
-    with_q, without = (statistics.median(times[k]) for k in kinds)
-    means = [statistics.fmean(times[k]) for k in kinds]
+                t0 = time.perf_counter()
+                j = engine.judge(facts, as_of)
+                best[name][i] = min(best[name][i], time.perf_counter() - t0)
+                asked += r == 0 and name == names[0] and bool(j.missing_facts.decisive)
+    judgement_module.ask = kinds[names[0]]
+    with_q, without = (statistics.median(best[k]) for k in kinds)
+    means = [statistics.fmean(best[k]) for k in kinds]
     report.add("answers", "judgement with decisive questions", f"median {_us(with_q)}, mean {_us(means[0])}",
                f"{with_q / without:.2f}× the median with a flat list of missing facts ({_us(without)}); mean "
-               f"{means[0] / means[1]:.2f}×; {asked // rounds} of {len(corpus)} judgements have decisive questions")
+               f"{means[0] / means[1]:.2f}×; fastest of {rounds} rounds per facility; {asked} of {len(corpus)} "
+               f"judgements have decisive questions")
     report.target("decisive questions add ≤ 30 % to the median judgement time", with_q / without <= 1.30,
                   f"{with_q / without:.2f}× (median)")
     sizes = {"compact": [], "full": []}

@@ -248,6 +248,27 @@ def _date_notes(version: Version) -> list[str]:
     return notes
 
 
+def _in_force(bundle: Bundle, versions: list[Version], place: Any) -> tuple[list[StandardInForce], list[str]]:
+    """The versions in force as they concern this kind of place, and the note on each taken as in
+    force only because its effective date is unknown: the same for every facility of the kind, so
+    built once (the models are shared, never changed)."""
+    key = ("in_force", place) + tuple(v.key for v in versions)
+    found = bundle.memo.get(key)
+    if found is None:
+        standards, notes = [], []
+        for v in versions:
+            applies = applies_to_place(v, place)
+            standards.append(StandardInForce(
+                standard=v.standard, version=v.version, document_number=v.meta.document_number, title=v.meta.title,
+                encoded=v.meta.encoded, applies_to_place=applies,
+                gaps=[f"{g.clause}：{g.reason}" for g in v.meta.gaps], notes=_date_notes(v)))
+            if applies and v.meta.effective.date is None:
+                notes.append(f"{v.meta.document_number} 的实施日期未找到：引擎视其自始有效，本次据此判定，结论需核实 / "
+                             f"its effective date is unknown, so it is taken as in force")
+        found = bundle.memo.setdefault(key, (standards, tuple(notes)))
+    return found
+
+
 def label(classification: Classification, coverage: Completeness) -> str:
     """The verdict in words; never a bare 未发现隐患 or 一般隐患 when law that applies was not evaluated."""
     if coverage.complete or classification in ("major", "indeterminate"):
@@ -276,16 +297,8 @@ def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitte
     missing = ask(situation, needed) if needed else MissingFacts(decisive=[], other=[])
     coverage = completeness(bundle, versions, place, values)
 
-    standards, notes = [], []
-    for v in versions:
-        applies = applies_to_place(v, place)
-        standards.append(StandardInForce(
-            standard=v.standard, version=v.version, document_number=v.meta.document_number, title=v.meta.title,
-            encoded=v.meta.encoded, applies_to_place=applies,
-            gaps=[f"{g.clause}：{g.reason}" for g in v.meta.gaps], notes=_date_notes(v)))
-        if applies and v.meta.effective.date is None:
-            notes.append(f"{v.meta.document_number} 的实施日期未找到：引擎视其自始有效，本次据此判定，结论需核实 / "
-                         f"its effective date is unknown, so it is taken as in force")
+    standards, notes = _in_force(bundle, versions, place)
+    notes = list(notes)
     if not found:
         notes.append(f"{as_of} 没有已编码且有效的标准版本，无法判定 / no encoded standard version is in force on {as_of}")
     findings = [f for x in explainers for f in x.findings]

@@ -85,6 +85,23 @@ class Situation:
         place_fact = self.bundle.vocabulary.place_fact
         return covering(self.versions, self.values.get(place_fact) if place_fact else None)
 
+    @cached_property
+    def still_open(self) -> frozenset[str]:
+        """For an indeterminate verdict, the elements that keep it open whatever else is answered,
+        as long as they stay unknown and no element comes to hold: while no element holds, every
+        unknown one; once one holds, the direct elements whose count is unknown."""
+        if self.classification != "indeterminate":
+            return frozenset()
+        encoded = [v for v in self.versions if v.meta.encoded]
+        if k_or(*(o.present for o in self.outcomes)) is True:
+            return frozenset(i for v, o in zip(encoded, self.outcomes) for i in Plan.of(v).direct_ids
+                             if o.counts.get(i, False) is None)
+        return frozenset(i for v in encoded for i in Plan.of(v).element_ids if self.status[i] is None)
+
+    @cached_property
+    def element_ids(self) -> frozenset[str]:
+        return frozenset(i for v in self.versions if v.meta.encoded for i in Plan.of(v).element_ids)
+
     def simulate(self, changes: Values) -> Tried | None:
         """The verdict if these facts were known (None: they would contradict other facts). Only the
         conditions that read them are re-evaluated, and only the versions those belong to applied
@@ -96,19 +113,30 @@ class Situation:
         status = dict(self.status)
         tests = self.bundle.tests
         touched = tuple(dict.fromkeys(t for name in changes for t in self.bundle.readers.get(name, ()) if t in status))
+        changed = set()
         for test_id in touched:
             status[test_id] = evaluate(tests[test_id][1], values)
+            if status[test_id] is not self.status[test_id]:
+                changed.add(test_id)
         place_fact = self.bundle.vocabulary.place_fact
-        encoded = [v for v in self.versions if v.meta.encoded]
         if place_fact in changes:
             found = outcomes(self.versions, status, values.get(place_fact))
+        elif not changed or self._stays_open(changed, status, touched):
+            return Tried(self.classification, self.outcomes, values, status, touched)
         else:
-            again = {tests[t][0].key for t in touched}
-            cover = self.cover
-            changed = frozenset(touched)
-            found = [apply(Plan.of(v), status, cover, before, changed) if v.key in again else before
+            again = {tests[t][0].key for t in changed}
+            encoded = [v for v in self.versions if v.meta.encoded]
+            found = [apply(Plan.of(v), status, self.cover, before, frozenset(changed)) if v.key in again else before
                      for v, before in zip(encoded, self.outcomes)]
         return Tried(classify(found), found, values, status, touched)
+
+    def _stays_open(self, changed: set[str], status: dict[str, Kleene], touched: tuple[str, ...]) -> bool:
+        """The answer only rules out elements (none comes to hold, no gate or category changes), and an
+        element it does not touch keeps the verdict open: it stays indeterminate, no need to apply the
+        method again (most answers to a facility with many unknown facts are of this kind)."""
+        if not self.still_open or not self.still_open.difference(touched):
+            return False
+        return all(t in self.element_ids and status[t] is False for t in changed)
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,10 @@ class Constraint:
         a constraint whose facts are not all given is not violated."""
         if self.when is not None and evaluate(self.when, values) is not True:
             return []
+        if self.require is not None and evaluate(self.require, values) is not False:
+            return []
         named = facts_of(self.when) if self.when is not None else set()
         if self.require is not None:
-            if evaluate(self.require, values) is not False:
-                return []
             order = _ordered_facts(self.require) + sorted(named - set(_ordered_facts(self.require)))
         else:
             given = [n for n in self.absent if n in values]
