@@ -140,6 +140,7 @@ class _Circumstance:
 
     conditions: tuple[Node, ...] = ()
     found: tuple[str, ...] = ()  # criterion ids
+    all_of: str | None = None    # `found` is every element of this document (a gate governing them all)
 
     def covers(self, other: _Circumstance) -> bool:
         """True when this circumstance holds whenever the other does."""
@@ -164,13 +165,13 @@ def _first_condition(node: Node | bool) -> Node | None:
     return node.items[0] if isinstance(node, All) else node
 
 
-def _gate_circumstance(governed: dict[str, Node | bool]) -> _Circumstance:
+def _gate_circumstance(governed: dict[str, Node | bool], all_of: str | None) -> _Circumstance:
     """An exemption or precondition matters only when a governed element holds: its questions
     wait for the elements' shared first condition, or else for one of them to be found."""
     firsts = {_first_condition(node) for node in governed.values()}
     if len(firsts) == 1 and None not in firsts:
         return _Circumstance(conditions=(firsts.pop(),))
-    return _Circumstance(found=tuple(governed))
+    return _Circumstance(found=tuple(governed), all_of=all_of)
 
 
 def _entries(version: Version, vocab: Vocabulary, kind: str) -> list[_Entry]:
@@ -190,7 +191,8 @@ def _entries(version: Version, vocab: Vocabulary, kind: str) -> list[_Entry]:
             governed = {g: possible[g] for g in (spec.governs or elements) if g in possible}
             if not governed:
                 continue
-            condition, outer = scoped(compiled.condition), _gate_circumstance(governed)
+            every = version.meta.document_number if spec.governs is None else None
+            condition, outer = scoped(compiled.condition), _gate_circumstance(governed, every)
         if not isinstance(condition, bool):
             out.append(_Entry(version, spec.id, spec.clause, condition, outer))
     for rule in version.combined:
@@ -324,6 +326,11 @@ class _Draft:
     def gates(self) -> set[str]:
         return {name for c in self.circumstances for node in c.conditions for name in facts_of(node)}
 
+    @property
+    def after_findings(self) -> bool:
+        """Asked only once an element is found (an exemption or precondition of several elements)."""
+        return bool(self.circumstances) and all(c.found for c in self.circumstances)
+
 
 def _drafts(entries: list[_Entry], vocab: Vocabulary) -> list[_Draft]:
     """One draft per fact asked, in the order the entries first read them."""
@@ -337,7 +344,7 @@ def _drafts(entries: list[_Entry], vocab: Vocabulary) -> list[_Draft]:
             draft = drafts.setdefault(name, _Draft(name, entry, [], []))
             if entry not in draft.entries:
                 draft.entries.append(entry)
-            draft.circumstances.append(_Circumstance(conditions, entry.outer.found))
+            draft.circumstances.append(_Circumstance(conditions, entry.outer.found, entry.outer.all_of))
     for draft in drafts.values():
         draft.circumstances = _union(draft.circumstances, vocab)
     return list(drafts.values())
@@ -403,7 +410,10 @@ def _criterion_ref(bundle: Bundle, criterion_id: str) -> ClauseRef:
 
 def _gate(circumstance: _Circumstance, bundle: Bundle) -> Gate:
     elements = [_criterion_ref(bundle, cid) for cid in circumstance.found]
-    words = [f"发现所列要素（{clause_words(elements)}）"] if elements else []
+    if circumstance.all_of:
+        words = [f"发现 {circumstance.all_of} 的任一判定要素"]
+    else:
+        words = [f"发现所列要素（{clause_words(elements)}）"] if elements else []
     alone = len(words) + len(circumstance.conditions) == 1
     words += [(condition_words if alone else _part_words)(node, bundle.vocabulary) for node in circumstance.conditions]
     facts = list(dict.fromkeys(name for node in circumstance.conditions for name in _facts_in_order(node)))
@@ -445,8 +455,10 @@ def questionnaire(bundle: Bundle, place_kind: str, day: dt.date) -> Questionnair
     numbers = itertools.count(1)
     standards = []
     for version in encoded:
+        # sections whose questions wait for an element to be found (e.g. 5.1.2、5.1.3) after the others
+        filled = sorted(sections[version.key].items(), key=lambda item: all(d.after_findings for d in item[1]))
         groups = [_group(section, [_question(next(numbers), d, level, bundle) for d, level in _asking_order(drafts)])
-                  for section, drafts in sections[version.key].items()]
+                  for section, drafts in filled]
         if groups:
             meta = version.meta
             standards.append(StandardQuestions(standard=version.standard, version=version.version,

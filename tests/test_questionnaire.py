@@ -205,7 +205,7 @@ def test_exemptions_wait_for_one_of_the_elements_they_govern_that_can_hold(bundl
     named = {c.criterion for c in gate.elements}
     assert "gb35181-2017.6.1" in named and "gb35181-2017.7.7.2" in named
     assert "gb35181-2017.6.9" not in named and "gb35181-2017.7.3.5" not in named  # 幼儿园、商店的要素
-    assert exemption.only_if_text.startswith("仅当发现所列要素（GB 35181-2017 6.1、")
+    assert exemption.only_if_text == "仅当发现 GB 35181-2017 的任一判定要素时填写"  # it governs them all
 
 
 def test_answers_are_labels_and_numbers_have_their_ranges(bundle):
@@ -366,7 +366,7 @@ def test_derived_facts_and_other_places_in_the_small_rule_set(tiny):
     assert "lab_only" in lab
     exempt, = lab["exempt"].only_if
     assert [c.clause for c in exempt.elements] == ["1.1", "1.2", "2.1", "2.2", "2.3"]
-    assert lab["exempt"].only_if_text == "仅当发现所列要素（测试〔2020〕1号 1.1、1.2、2.1、2.2、2.3）时填写"
+    assert lab["exempt"].only_if_text == "仅当发现 测试〔2020〕1号 的任一判定要素时填写"
     assert lab["level"].range == "0～500cm" and lab["alarm"].answers == ["正常", "失效", "未设置"]
 
 
