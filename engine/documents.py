@@ -33,7 +33,7 @@ def table_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int]], ro
     sheet.title = title
     sheet.append([name for name, _ in columns])
     for row in rows:
-        sheet.append(row)
+        sheet.append([_cell(value) for value in row])
     bold, fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(wrap_text=True, vertical="top")
     for cell in sheet[1]:
         cell.font, cell.fill = bold, fill
@@ -44,6 +44,16 @@ def table_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int]], ro
             cell.alignment = wrap
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+
+
+def _cell(value: object) -> object:
+    """Text as a sheet can hold it: control characters (an id sent by a caller may hold them) are
+    written as \\uXXXX rather than dropped or refused (XML cannot carry them)."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
+    return value
 
 
 def workbook_bytes(book: Workbook) -> bytes:

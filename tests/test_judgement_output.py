@@ -167,3 +167,11 @@ def test_api_docs_say_how_to_read_classification_with_complete(client):
     assert "判定不完整" in judgement["label"]["description"]
     completeness = spec["components"]["schemas"]["Completeness"]["properties"]["complete"]["description"]
     assert "none 或 ordinary" in completeness
+
+
+def test_a_spreadsheet_keeps_control_characters_of_an_id_visible(client):
+    items = {"items": [{"id": "食堂\x01\x1b", "facts": CANTEEN, "as_of": "2026-12-01"}]}
+    sheet = client.post("/v1/judgements/batch?format=xlsx", json=items)
+    assert sheet.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content))["判定结果"].iter_rows(values_only=True))
+    assert rows[1][0] == "食堂\\u0001\\u001B"
