@@ -8,7 +8,8 @@ interleaved where it can be, and reported as ratios. Sections (BENCHMARKS.md exp
 
 1. engine in-process on a fixed corpus (bench/corpus.py): durable-rules (the product path), the
    plain-Python oracle (the lower bound), zen-engine (bench/zen_model.py) — all three must return
-   the same classification for every facility, or the run fails;
+   the same classification for every facility, or the run fails; then what the decisive questions
+   cost (the same judgements with the flat list of missing facts they replaced) and the answers' size;
 2. the service over HTTP (tests/live_server.py): single judgements with wrk, 1 and 2 workers;
    the batch endpoint (1,000 facilities) and the NDJSON stream (10,000);
 3. rule load + validate + compile: the bundled rules, and a synthetic list 10× larger;
@@ -47,8 +48,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bench import zen_model  # noqa: E402
 from bench.corpus import facilities  # noqa: E402
 from bench.synthetic import make_rules  # noqa: E402
+import yaml  # noqa: E402
+
 from engine import Engine, load  # noqa: E402
+from engine import judgement as judgement_module  # noqa: E402
 from engine.bundle import Bundle  # noqa: E402
+from engine.questions import MissingFact, MissingFacts  # noqa: E402
 
 CLASSES = ("major", "ordinary", "none", "indeterminate")
 
@@ -187,6 +192,62 @@ def engine_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
     report.data["engine"] = {"stats": stats, "counts": dict(counts), "facilities": len(corpus), "rounds": rounds,
                              "conditions_in_force": in_force}
     return {i: verdicts["durable"][i] for i in range(len(corpus))}
+
+
+def _flat_questions(situation, needed):  # noqa: ANN001, ANN202 - stands in for engine.questions.ask
+    """What a judgement asked for before the decisive questions: every missing fact, no answer tried."""
+    vocab = situation.bundle.vocabulary
+    return MissingFacts(decisive=[], other=[MissingFact(name=n, label=vocab.label(n), description=vocab.facts[n].description,
+                                                        unit=vocab.facts[n].unit, needed_by=ids)
+                                            for n, ids in needed.items()])
+
+
+def answer_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt.date, rounds: int) -> None:
+    """What the decisive questions cost (the same judgements with `ask` replaced by the flat list it
+    replaced, interleaved), and how large the answers are (compact by default, detail=full)."""
+    _section(f"1b. answers: decisive questions and size, {len(corpus)} facilities × {rounds} rounds")
+    engine = Engine(bundle, "durable")
+    kinds = {"decisive questions": judgement_module.ask, "flat list of missing facts": _flat_questions}
+    names = list(kinds)
+    best: dict[str, list[float]] = {k: [math.inf] * len(corpus) for k in kinds}  # per facility, the fastest round
+    asked = 0
+    # Both ways judge each facility back to back, which goes first alternating: the noise of a
+    # shared machine hits both alike, and the fastest of the rounds is kept per facility.
+    for r in range(rounds):
+        for i, facts in enumerate(corpus):
+            for name in names[(i + r) % 2:] + names[:(i + r) % 2]:
+                judgement_module.ask = kinds[name]
+                t0 = time.perf_counter()
+                j = engine.judge(facts, as_of)
+                best[name][i] = min(best[name][i], time.perf_counter() - t0)
+                asked += r == 0 and name == names[0] and bool(j.missing_facts.decisive)
+    judgement_module.ask = kinds[names[0]]
+    with_q, without = (statistics.median(best[k]) for k in kinds)
+    means = [statistics.fmean(best[k]) for k in kinds]
+    report.add("answers", "judgement with decisive questions", f"median {_us(with_q)}, mean {_us(means[0])}",
+               f"{with_q / without:.2f}× the median with a flat list of missing facts ({_us(without)}); mean "
+               f"{means[0] / means[1]:.2f}×; fastest of {rounds} rounds per facility; {asked} of {len(corpus)} "
+               f"judgements have decisive questions")
+    report.target("decisive questions add ≤ 30 % to the median judgement time", with_q / without <= 1.30,
+                  f"{with_q / without:.2f}× (median)")
+    sizes = {"compact": [], "full": []}
+    for facts in corpus:
+        j = engine.judge(facts, as_of)
+        sizes["compact"].append(len(j.dump_json().encode()))
+        sizes["full"].append(len(j.dump_json("full").encode()))
+    canteen = yaml.safe_load((ROOT / "examples" / "canteen-compliant.yaml").read_text(encoding="utf-8"))
+    today = dt.date(2026, 12, 1)
+    compliant = engine.judge(canteen, today)
+    small, large = len(compliant.dump_json().encode()), len(compliant.dump_json("full").encode())
+    engine.close()
+    c, f = statistics.median(sizes["compact"]), statistics.median(sizes["full"])
+    report.add("answers", "answer size (median over the corpus)", f"compact {c:,.0f} B, detail=full {f:,.0f} B",
+               f"compact {c / f:.2f}× full")
+    report.add("answers", f"a compliant canteen judged {today} (examples/canteen-compliant.yaml)",
+               f"compact {small:,} B, detail=full {large:,} B", compliant.label)
+    report.target("a compliant canteen judged today: default answer ≤ 2.5 KB", small <= 2500, f"{small:,} B")
+    report.data["answers"] = {"median_with_questions": with_q, "median_flat": without, "sizes_median": {"compact": c, "full": f},
+                              "canteen": {"compact": small, "full": large}}
 
 
 # --- 2. service over HTTP ------------------------------------------------------------------------
@@ -529,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         expected: dict[int, str] = {}
         if "engine" not in args.skip:
             expected = engine_section(report, bundle, corpus, args.as_of, rounds)
+            answer_section(report, bundle, corpus, args.as_of, rounds)
         else:
             with Engine(bundle) as engine:
                 expected = {i: engine.judge(f, args.as_of).classification for i, f in enumerate(corpus)}

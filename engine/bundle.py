@@ -7,7 +7,7 @@ its work (atomic activation).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from .conditions import Node, facts_of
@@ -23,10 +23,10 @@ class CompiledCriterion:
     spec: Criterion
     condition: Node
     line: int | None
+    id: str = field(init=False)  # the spec's, kept at hand: judging reads it for every entry
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.spec.id)
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,10 @@ class CompiledCombined:
     spec: CombinedRule
     category: Node
     line: int | None
+    id: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.spec.id)
 
 
 @dataclass(frozen=True)

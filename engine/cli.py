@@ -1,4 +1,4 @@
-"""`hazard` command line: judge, lint, facts, standards.
+"""`hazard` command line: judge, lint, facts, standards, list, questions, diff, serve.
 
 Exit codes: 0 done; 1 bad input or bad rule files (with a message, never a traceback).
 """
@@ -10,15 +10,18 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from . import list_render, listing, render
+from pydantic import BaseModel
+
+from . import judgement_render, list_render, listing, questionnaire, questionnaire_render, render
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
+from .judgement import Judgement
 from .loader import load
 from .registry import publish
 from .yaml_source import SourceDoc, parse_text
@@ -76,16 +79,24 @@ def read_facts(path: Path) -> Any:
 
 
 def _cmd_judge(args: argparse.Namespace) -> int:
-    facts = read_facts(args.file)
+    """One facility or several (e.g. every site inspected this week): all are checked before any
+    is judged, so a wrong fact in one file leaves no partial output."""
+    facilities = [(path, read_facts(path)) for path in args.files]
     bundle = load(args.rules)
+    day = args.as_of or today_in_china()
+    judged: list[tuple[str, Judgement]] = []
     with Engine(bundle) as engine:
-        judgement = engine.judge(facts, args.as_of or today_in_china())
-    if args.format == "json":
-        print(judgement.dump_json(args.detail, indent=2))
-    else:
-        print(f"== {args.file} ==")
-        print(render.judgement_text(judgement), end="")
-    return 0
+        for path, facts in facilities:
+            try:
+                judged.append((str(path), engine.judge(facts, day)))
+            except FactError as exc:
+                raise FactError(exc.problems, source=str(path)) from None
+    renderers = {
+        "text": lambda items: "".join(f"== {name} ==\n{render.judgement_text(j)}" for name, j in items),
+        "json": lambda items: (items[0][1].dump_json(args.detail, indent=2) if len(items) == 1 else
+                               "[" + ",\n".join(j.dump_json(args.detail, indent=2) for _, j in items) + "]") + "\n",
+        "html": judgement_render.page, "xlsx": judgement_render.spreadsheet}
+    return _write(args, renderers, judged)
 
 
 def _built_in_child(rules_dir: Path, timeout: float) -> None:
@@ -141,20 +152,38 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if list_id not in bundle.lists:
         raise InputError(f"没有清单 “{list_id}”（已有：{', '.join(bundle.lists) or '无'}）/ no such list")
     document = listing.list_in_force(bundle, list_id, args.as_of or today_in_china())
-    if args.format == "xlsx":
-        if args.output is None:
-            raise InputError("xlsx 需要用 -o 指定输出文件 / xlsx needs -o FILE")
-        args.output.write_bytes(list_render.spreadsheet(document))
-        print(f"已写入 / written: {args.output}")
+    return _write(args, {"md": list_render.markdown, "html": list_render.page, "xlsx": list_render.spreadsheet,
+                         "json": _json}, document)
+
+
+def _json(document: BaseModel) -> str:
+    return document.model_dump_json(indent=2)
+
+
+def _write(args: argparse.Namespace, renderers: dict[str, Callable[[Any], str | bytes]], document: Any) -> int:
+    """The document in the chosen format, printed or written to -o (xlsx only to a file)."""
+    if args.format == "xlsx" and args.output is None:
+        raise InputError("xlsx 需要用 -o 指定输出文件 / xlsx needs -o FILE")
+    rendered = renderers[args.format](document)
+    if args.output is None:
+        print(rendered, end="")
         return 0
-    text = {"md": list_render.markdown, "html": list_render.page,
-            "json": lambda d: d.model_dump_json(indent=2)}[args.format](document)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"已写入 / written: {args.output}")
+    if isinstance(rendered, bytes):
+        args.output.write_bytes(rendered)
     else:
-        print(text, end="")
+        args.output.write_text(rendered, encoding="utf-8")
+    print(f"已写入 / written: {args.output}")
     return 0
+
+
+def _cmd_questions(args: argparse.Namespace) -> int:
+    bundle = load(args.rules)
+    try:
+        document = questionnaire.questionnaire(bundle, args.place_kind, args.as_of or today_in_china())
+    except questionnaire.UnknownPlaceKind as exc:
+        raise InputError(str(exc)) from None
+    return _write(args, {"md": questionnaire_render.markdown, "html": questionnaire_render.page,
+                         "xlsx": questionnaire_render.spreadsheet, "json": _json}, document)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -237,10 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hazard", description="教育系统重大事故隐患判定 / major accident hazard judgement")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    judge = sub.add_parser("judge", help="判定一个场所 / judge one facility")
-    judge.add_argument("file", type=Path, help="事实文件（YAML 或 JSON）/ facts file")
+    judge = sub.add_parser("judge", help="判定场所 / judge facilities")
+    judge.add_argument("files", type=Path, nargs="+", metavar="file",
+                       help="事实文件（YAML 或 JSON），可多个 / facts files, one facility each")
     judge.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
-    judge.add_argument("--format", choices=["text", "json"], default="text")
+    judge.add_argument("--format", choices=["text", "json", "html", "xlsx"], default="text",
+                       help="text 终端阅读；json 供系统集成（多个文件为数组）；html 可打印的判定书；xlsx 每个场所一行 / "
+                            "text, json (an array for several files), printable html, xlsx (a row per facility)")
+    judge.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
     judge.add_argument("--detail", choices=["compact", "full"], default="compact",
                        help="json：compact 省去各场所相同的文字（缺口全文、出处、说明），full 全部给出 / "
                             "json: compact leaves out text that is the same for every facility; full keeps it")
@@ -278,6 +311,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing_cmd.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     listing_cmd.set_defaults(run=_cmd_list)
 
+    questions = sub.add_parser("questions", help="某类场所的现场检查问卷 / the on-site questionnaire for a kind of place")
+    questions.add_argument("--place-kind", required=True,
+                           help="场所类型：代码或中文名（如 canteen 或 食堂）/ kind of place: code or Chinese label")
+    questions.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
+    questions.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md")
+    questions.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
+    questions.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    questions.set_defaults(run=_cmd_questions)
+
     diff = sub.add_parser("diff", help="比较标准两个版本，或清单两个日期 / compare two versions or two dates")
     diff.add_argument("old", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
     diff.add_argument("new", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
@@ -303,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_problems(exc.problems, sys.stderr)
         return 1
     except FactError as exc:
-        print(f"{getattr(args, 'file', '')}: 事实有误，未作判定 / facts rejected, nothing judged:", file=sys.stderr)
+        print(f"{exc.source}: 事实有误，未作判定 / facts rejected, nothing judged:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1

@@ -413,6 +413,8 @@ def describe(node: Node, facts: dict[str, FactDef], derived_labels: dict[str, st
             right += f"的{float(node.ratio * 100):g}%"
     else:
         right = display_value(definition, node.value)
+    if definition.type in ("boolean", "enum") and node.op in ("eq", "ne"):  # 门窗……为是, 所在位置不为地下室
+        return f"{definition.label}{'为' if node.op == 'eq' else '不为'}{right}"
     return f"{definition.label}{OP_WORDS[node.op]}{right}"
 
 

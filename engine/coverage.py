@@ -28,7 +28,7 @@ class PartNotEvaluated(BaseModel):
 class NotEvaluated(BaseModel):
     standard: str
     version: str
-    document_number: str
+    document_number: str = Field("", description="文号（只在 detail=full 时给出；默认答复见 standards）/ document number (detail=full only)")
     whole: bool = Field(description="整个版本有效但未编码 / the version is in force but not encoded at all")
     parts: list[PartNotEvaluated] = Field(description="已编码版本中未编码、可能适用于该场所的部分 / the parts of an encoded version not encoded")
 
@@ -77,12 +77,21 @@ def _not_evaluated(version: Version, place: Any) -> NotEvaluated | None:
 
 def completeness(bundle: Bundle, versions: list[Version], place: Any, values: dict[str, Any]) -> Completeness:
     """versions: those in force on the day of the judgement."""
-    applicable = [v for v in versions if applies_to_place(v, place)]
-    missing = [n for n in (_not_evaluated(v, place) for v in applicable) if n is not None]
+    complete, missing = _gaps_for(bundle, versions, place)
     read = facts_read(bundle, versions)
-    unused = [name for name in values if name not in read]
-    encoded = any(v.meta.encoded for v in applicable)
-    return Completeness(complete=encoded and not missing, not_evaluated=missing, unused_facts=unused)
+    return Completeness(complete=complete, not_evaluated=missing, unused_facts=[n for n in values if n not in read])
+
+
+def _gaps_for(bundle: Bundle, versions: list[Version], place: Any) -> tuple[bool, list[NotEvaluated]]:
+    """What is not evaluated for this kind of place among these versions: the same for every
+    facility of the kind, so worked out once (the models are shared, never changed)."""
+    key = ("gaps", place) + tuple(v.key for v in versions)
+    found = bundle.memo.get(key)
+    if found is None:
+        applicable = [v for v in versions if applies_to_place(v, place)]
+        missing = [n for n in (_not_evaluated(v, place) for v in applicable) if n is not None]
+        found = bundle.memo.setdefault(key, (any(v.meta.encoded for v in applicable) and not missing, missing))
+    return found
 
 
 def facts_read(bundle: Bundle, versions: list[Version]) -> frozenset[str]:

@@ -64,6 +64,7 @@ class FactError(Exception):
     """Submitted facts cannot be judged; nothing was judged."""
 
     problems: list[FactProblem] = field(default_factory=list)
+    source: str = ""  # where the facts came from (a file), when one judgement is among several
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)

@@ -98,7 +98,7 @@ class Provenance(BaseModel):
     rules_digest: str
     engine_version: str
     evaluator: str
-    as_of: dt.date
+    as_of: dt.date | None = Field(None, description="判定日期（只在 detail=full 时重复给出）/ the date again (detail=full only)")
 
 
 class Judgement(BaseModel):
@@ -129,7 +129,8 @@ class Judgement(BaseModel):
     def _left_out(self, detail: Detail) -> dict[str, Any] | None:
         """What the compact answer leaves out: text that is the same for every facility of a kind
         (clause sources and notes, titles and gaps of standards, fact descriptions, the standards
-        in force that do not apply to the place)."""
+        in force that do not apply to the place) and what is said twice (document numbers of the
+        standards not evaluated, the date in the provenance)."""
         if detail == "full":
             return None
         elsewhere = {i: True for i, s in enumerate(self.standards) if not s.applies_to_place}
@@ -137,7 +138,8 @@ class Judgement(BaseModel):
                 "combined": {"__all__": {"citation": {"source", "title"}}},
                 "standards": {"__all__": {"title", "gaps", "notes", "applies_to_place"}, **elsewhere},
                 "missing_facts": {"other": {"__all__": {"description"}}},
-                "coverage": {"not_evaluated": {"__all__": {"parts": {"__all__": {"why"}}}}}}
+                "coverage": {"not_evaluated": {"__all__": {"document_number": True, "parts": {"__all__": {"why"}}}}},
+                "provenance": {"as_of"}}
 
 
 def citation(version: Version, clause: str, text: str, text_status: str, source: str) -> Citation:
@@ -164,9 +166,10 @@ class _Explainer:
             if holds is False:
                 continue
             if holds is None:
-                self._need(e.entry)
-            for g in outcome.undecided.get(e.id, ()):
-                self._need(g.entry)
+                self._need(e.entry)  # its own facts first: a gate (仍继续使用) is asked once it holds
+            else:
+                for g in outcome.undecided.get(e.id, ()):
+                    self._need(g.entry)
             pending = outcome.pending.get(e.id, []) if holds else []
             for g in pending:
                 self._pending(g, e.id)
@@ -245,6 +248,27 @@ def _date_notes(version: Version) -> list[str]:
     return notes
 
 
+def _in_force(bundle: Bundle, versions: list[Version], place: Any) -> tuple[list[StandardInForce], list[str]]:
+    """The versions in force as they concern this kind of place, and the note on each taken as in
+    force only because its effective date is unknown: the same for every facility of the kind, so
+    built once (the models are shared, never changed)."""
+    key = ("in_force", place) + tuple(v.key for v in versions)
+    found = bundle.memo.get(key)
+    if found is None:
+        standards, notes = [], []
+        for v in versions:
+            applies = applies_to_place(v, place)
+            standards.append(StandardInForce(
+                standard=v.standard, version=v.version, document_number=v.meta.document_number, title=v.meta.title,
+                encoded=v.meta.encoded, applies_to_place=applies,
+                gaps=[f"{g.clause}：{g.reason}" for g in v.meta.gaps], notes=_date_notes(v)))
+            if applies and v.meta.effective.date is None:
+                notes.append(f"{v.meta.document_number} 的实施日期未找到：引擎视其自始有效，本次据此判定，结论需核实 / "
+                             f"its effective date is unknown, so it is taken as in force")
+        found = bundle.memo.setdefault(key, (standards, tuple(notes)))
+    return found
+
+
 def label(classification: Classification, coverage: Completeness) -> str:
     """The verdict in words; never a bare 未发现隐患 or 一般隐患 when law that applies was not evaluated."""
     if coverage.complete or classification in ("major", "indeterminate"):
@@ -273,16 +297,8 @@ def assess(bundle: Bundle, statuses: dict[str, Kleene], values: Values, submitte
     missing = ask(situation, needed) if needed else MissingFacts(decisive=[], other=[])
     coverage = completeness(bundle, versions, place, values)
 
-    standards, notes = [], []
-    for v in versions:
-        applies = applies_to_place(v, place)
-        standards.append(StandardInForce(
-            standard=v.standard, version=v.version, document_number=v.meta.document_number, title=v.meta.title,
-            encoded=v.meta.encoded, applies_to_place=applies,
-            gaps=[f"{g.clause}：{g.reason}" for g in v.meta.gaps], notes=_date_notes(v)))
-        if applies and v.meta.effective.date is None:
-            notes.append(f"{v.meta.document_number} 的实施日期未找到：引擎视其自始有效，本次据此判定，结论需核实 / "
-                         f"its effective date is unknown, so it is taken as in force")
+    standards, notes = _in_force(bundle, versions, place)
+    notes = list(notes)
     if not found:
         notes.append(f"{as_of} 没有已编码且有效的标准版本，无法判定 / no encoded standard version is in force on {as_of}")
     findings = [f for x in explainers for f in x.findings]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
-import io
 
+from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
 from .listing import ListDiff, ListDocument, VersionDiff
 
 METHOD = {"direct": "直接判定", "combined": "综合判定要素", "exemption": "不应判定情形", "precondition": "判定前提"}
@@ -14,6 +14,7 @@ STATE = {"encoded": "有效，已编码", "in_force_not_encoded": "有效，但�
 COLUMNS = [("领域", 14), ("标准文号", 22), ("标准名称", 28), ("条号", 14), ("条款原文", 70), ("判定方法", 12),
            ("文本状态", 12), ("隐患类型", 14), ("适用场所", 24), ("实施日期", 22), ("废止日期", 22), ("条款编号", 26),
            ("出处", 40)]
+GAP_COLUMNS = [("类别", 14), ("对象", 26), ("说明", 90)]
 
 
 def _rows(doc: ListDocument) -> list[tuple[str, object]]:
@@ -64,10 +65,7 @@ def markdown(doc: ListDocument) -> str:
 def page(doc: ListDocument) -> str:
     """Well-formed HTML (also parseable as XML)."""
     e = html.escape
-    parts = ['<!DOCTYPE html>', '<html lang="zh-CN">', "<head>", '<meta charset="utf-8" />', f"<title>{e(doc.title)}</title>",
-             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
-             "td,th{border:1px solid #999;padding:4px;vertical-align:top}th{background:#eee}"
-             ".gap{background:#fff3cd;padding:6px}</style>", "</head>", "<body>", f"<h1>{e(doc.title)}</h1>",
+    parts = [f"<h1>{e(doc.title)}</h1>",
              f"<p>判定日期：{doc.as_of}；发布依据：{e(doc.basis)}；编制：{e(doc.issuer)}；规则摘要：<code>{doc.rules_digest[:12]}</code></p>",
              f"<p>{e(doc.description)}</p>", "<h2>覆盖情况</h2>"]
     for cov in doc.coverage:
@@ -96,52 +94,23 @@ def page(doc: ListDocument) -> str:
                                  f"<td>{STATUS[c.text_status]}</td><td>{e('、'.join(c.hazards))}</td>"
                                  f"<td>{e(c.effective)}</td><td>{e(c.superseded)}</td></tr>")
                 parts.append("</table>")
-    parts += ["</body>", "</html>"]
-    return "\n".join(parts) + "\n"
+    return html_page(doc.title, PAGE_STYLE, parts)
 
 
 def spreadsheet(doc: ListDocument) -> bytes:
     """One row per criterion, frozen header, filters, readable widths; gaps on a second sheet."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = "判定标准清单"
-    sheet.append([name for name, _ in COLUMNS])
-    for area, c in _rows(doc):
-        sheet.append(_cells(area, c))
-    bold, fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(wrap_text=True, vertical="top")
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
-    for i, (_, width) in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = wrap
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-
-    gaps = book.create_sheet("覆盖与缺口")
-    gaps.append(["类别", "对象", "说明"])
+    table_sheet(book.active, "判定标准清单", COLUMNS, [_cells(area, c) for area, c in _rows(doc)])
+    gaps = []
     for cov in doc.coverage:
         counts = "、".join(f"{STATUS[k]} {v}" for k, v in cov.by_text_status.items()) or "条文未编码"
         gaps.append(["已编码条款", cov.document_number, counts])
-        for gap in cov.gaps:
-            gaps.append(["未编码部分", cov.document_number, gap])
-    for area in doc.areas:
-        if area.not_encoded:
-            gaps.append(["领域缺口", area.name, area.not_encoded])
-    for cell in gaps[1]:
-        cell.font, cell.fill = bold, fill
-    for letter, width in (("A", 14), ("B", 26), ("C", 90)):
-        gaps.column_dimensions[letter].width = width
-    gaps.freeze_panes = "A2"
-    gaps.auto_filter.ref = gaps.dimensions
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        gaps += [["未编码部分", cov.document_number, gap] for gap in cov.gaps]
+    gaps += [["领域缺口", area.name, area.not_encoded] for area in doc.areas if area.not_encoded]
+    table_sheet(book.create_sheet(), "覆盖与缺口", GAP_COLUMNS, gaps)
+    return workbook_bytes(book)
 
 
 def version_diff_text(diff: VersionDiff) -> str:

@@ -44,10 +44,7 @@ class Gate:
     entry: CompiledCriterion
     takes_out_when: bool  # the status that takes elements out: an exemption holds, a precondition fails
     exception: bool       # unknown takes nothing out (else: unknown leaves the count unknown)
-
-    @property
-    def id(self) -> str:
-        return self.entry.id
+    id: str
 
 
 @dataclass(frozen=True)
@@ -56,10 +53,7 @@ class Element:
     direct: bool
     gates: tuple[Gate, ...]
     yields: frozenset[str]  # hazard kinds on which it defers to another standard (precedence)
-
-    @property
-    def id(self) -> str:
-        return self.entry.id
+    id: str
 
 
 class Plan:
@@ -67,17 +61,30 @@ class Plan:
 
     def __init__(self, version: Version):
         meta = version.meta
-        gates = [Gate(c, c.spec.method == "exemption", c.spec.reading is not None and c.spec.reading.kind == "exception")
-                 for c in version.criteria if c.spec.method in ("exemption", "precondition")]
+        gates = [Gate(c, c.spec.method == "exemption", c.spec.reading is not None and c.spec.reading.kind == "exception",
+                      c.id) for c in version.criteria if c.spec.method in ("exemption", "precondition")]
         precedence = frozenset(meta.precedence.yields_on) if meta.precedence else frozenset()
         self.version = version
         self.elements = tuple(
             Element(c, c.spec.method == "direct",
                     tuple(g for g in gates if g.entry.spec.governs is None or c.id in g.entry.spec.governs),
-                    frozenset(c.spec.hazards) & precedence)
+                    frozenset(c.spec.hazards) & precedence, c.id)
             for c in version.criteria if c.spec.method in ("direct", "combined"))
         self.gates = tuple(gates)
+        self.element_ids = tuple(e.id for e in self.elements)
+        self.direct_ids = tuple(e.id for e in self.elements if e.direct)
         self.combined: tuple[CompiledCombined, ...] = version.combined
+        # condition id -> the elements it decides (its own, or as one of their gates), and the
+        # combined rules those elements (or the rule's own category) belong to
+        self.elements_of: dict[str, tuple[Element, ...]] = {}
+        for e in self.elements:
+            for test_id in (e.id, *(g.id for g in e.gates)):
+                self.elements_of[test_id] = (*self.elements_of.get(test_id, ()), e)
+        self.rules_of: dict[str, tuple[CompiledCombined, ...]] = {}
+        for rule in self.combined:
+            for test_id in {rule.id, *rule.spec.elements, *(g.id for e in self.elements if e.id in rule.spec.elements
+                                                           for g in e.gates)}:
+                self.rules_of[test_id] = (*self.rules_of.get(test_id, ()), rule)
         self._hazards = tuple((c.spec.applies_to, c.spec.hazards) for c in version.criteria
                               if c.spec.method in ("direct", "combined") and c.spec.hazards)
         self._kinds_by_place: dict[Any, frozenset[str]] = {}
@@ -113,49 +120,58 @@ class Outcome:
     present: Kleene = False
 
 
-def apply(plan: Plan, status: dict[str, Kleene], covering: dict[str, set[str]]) -> Outcome:
+def apply(plan: Plan, status: dict[str, Kleene], covering: dict[str, set[str]],
+          base: Outcome | None = None, changed: frozenset[str] = frozenset()) -> Outcome:
     """covering: hazard kind -> document numbers of the in-force versions with criteria about it that
-    apply to this place (for precedence)."""
+    apply to this place (for precedence). With `base` (this version's outcome before some statuses
+    changed), only the elements and combined rules those `changed` conditions concern are worked
+    out again: the questions try many answers, each touching a few conditions."""
     out = Outcome()
+    if base is None:
+        elements, rules = plan.elements, plan.combined
+    else:
+        out.counts, out.taken_out, out.pending = dict(base.counts), dict(base.taken_out), dict(base.pending)
+        out.undecided, out.deferred, out.combined = dict(base.undecided), dict(base.deferred), dict(base.combined)
+        elements = list({e.id: e for t in changed for e in plan.elements_of.get(t, ())}.values())
+        rules = list({r.id: r for t in changed for r in plan.rules_of.get(t, ())}.values())
+        for e in elements:
+            for found in (out.counts, out.taken_out, out.pending, out.undecided, out.deferred):
+                found.pop(e.id, None)
     own = plan.version.meta.document_number
-    direct: Kleene = False
-    present: Kleene = False
-    for e in plan.elements:
-        holds = status[e.id]
-        if holds is False:
-            continue  # counts False: adds nothing to the verdict, the findings or the questions
-        present = True if holds else (present or None)
-        taken, pending, undecided = [], [], []
-        for g in e.gates:
-            gate = status[g.id]
-            if gate is g.takes_out_when:
-                taken.append(g)
-            elif gate is None:
-                (pending if g.exception else undecided).append(g)
-        deferred = sorted({doc for kind in e.yields for doc in covering.get(kind, ()) if doc != own}) if e.yields else []
-        if taken or deferred:
-            count: Kleene = False
-        else:
-            count = None if (holds is None or undecided) else True
-        out.counts[e.id] = count
-        if taken:
-            out.taken_out[e.id] = taken
-        if pending and count is not False:
-            out.pending[e.id] = pending
-        if undecided and not taken:
-            out.undecided[e.id] = undecided
-        if deferred:
-            out.deferred[e.id] = deferred
-        if e.direct:
-            direct = k_or(direct, count)
-    combined: Kleene = False
-    for rule in plan.combined:
-        major = _combined(rule, status[rule.id], out.counts)
-        out.combined[rule.id] = major
-        combined = k_or(combined, major)
-    out.major = k_or(direct, combined)
-    out.present = present
+    for e in elements:
+        _element(e, status[e.id], status, covering, own, out)
+    for rule in rules:
+        out.combined[rule.id] = _combined(rule, status[rule.id], out.counts)
+    out.major = k_or(*(out.counts.get(i, False) for i in plan.direct_ids), *out.combined.values())
+    out.present = k_or(*(status[i] for i in plan.element_ids))
     return out
+
+
+def _element(e: Element, holds: Kleene, status: dict[str, Kleene], covering: dict[str, set[str]], own: str,
+             out: Outcome) -> None:
+    if holds is False:
+        return  # counts False: adds nothing to the verdict, the findings or the questions
+    taken, pending, undecided = [], [], []
+    for g in e.gates:
+        gate = status[g.id]
+        if gate is g.takes_out_when:
+            taken.append(g)
+        elif gate is None:
+            (pending if g.exception else undecided).append(g)
+    deferred = sorted({doc for kind in e.yields for doc in covering.get(kind, ()) if doc != own}) if e.yields else []
+    if taken or deferred:
+        count: Kleene = False
+    else:
+        count = None if (holds is None or undecided) else True
+    out.counts[e.id] = count
+    if taken:
+        out.taken_out[e.id] = taken
+    if pending and count is not False:
+        out.pending[e.id] = pending
+    if undecided and not taken:
+        out.undecided[e.id] = undecided
+    if deferred:
+        out.deferred[e.id] = deferred
 
 
 def _combined(rule: CompiledCombined, category: Kleene, counts: dict[str, Kleene]) -> Kleene:

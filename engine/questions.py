@@ -1,31 +1,34 @@
 """Which of the missing answers decide the case, and what each answer would do.
 
-A missing fact is decisive when some answer to it changes the classification: it resolves an
-indeterminate verdict, or establishes an exception or precondition that lowers a major. The
-answers come from the conditions themselves: yes/no, each enum value, and for numbers the
-intervals between the thresholds the conditions compare it with (a constant, or another fact's
-value times a percentage). Each answer is tried by re-evaluating only the conditions that read
-the fact, with every other missing fact still unknown. Two missing facts compared with each other
-(e.g. a width and its required value) are asked together. The rest of the missing facts could
-add findings but not change the verdict.
+A missing fact is decisive when answering it could change the classification: resolve an
+indeterminate verdict (alone, or with the other decisive answers), or establish an exception or
+precondition that lowers a major. While no element is known to hold, every missing fact is; once
+one holds, only those on a path to a major hazard are. The answers come from the conditions
+themselves: yes/no, each enum value, and for numbers the intervals between the thresholds the
+conditions compare it with (a constant, or another fact's value times a percentage). Each answer
+is tried by re-evaluating only the conditions that read the fact, with every other missing fact
+still unknown, and says what it does: the classification it leads to and why, or the questions
+it opens. Two missing facts compared with each other (a width and its required value) are asked
+together. The rest of the missing facts could add findings but not change the verdict.
 """
-
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from .bundle import Bundle, Version
-from .conditions import NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, ratio_of
-from .method import Classification, Outcome, Plan, classify, outcomes
+from .conditions import NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, missing_behind, ratio_of
+from .method import Classification, Outcome, Plan, apply, classify, covering, k_or, outcomes
 from .schema import FactDef
 from .vocabulary import DEFAULT_LIMIT
 
 LABELS = {"major": "重大事故隐患", "ordinary": "一般隐患", "none": "未发现隐患", "indeterminate": "无法判定"}
 CITED_AT_MOST = 3  # clauses named in one answer's effect
+FOLLOW_UPS_NAMED = 2  # questions an answer opens, named in its effect
 
 
 class Answer(BaseModel):
@@ -77,20 +80,96 @@ class Situation:
     classification: Classification
     outcomes: list[Outcome]   # of the encoded versions, in order
 
-    def simulate(self, changes: Values) -> tuple[Classification, list[Outcome]] | None:
-        """The verdict if these facts were known (None: they would contradict other facts)."""
+    @cached_property
+    def cover(self) -> dict[str, set[str]]:
+        place_fact = self.bundle.vocabulary.place_fact
+        return covering(self.versions, self.values.get(place_fact) if place_fact else None)
+
+    @cached_property
+    def still_open(self) -> frozenset[str]:
+        """For an indeterminate verdict, the elements that keep it open whatever else is answered,
+        as long as they stay unknown and no element comes to hold: while no element holds, every
+        unknown one; once one holds, the direct elements whose count is unknown."""
+        if self.classification != "indeterminate":
+            return frozenset()
+        encoded = [v for v in self.versions if v.meta.encoded]
+        if k_or(*(o.present for o in self.outcomes)) is True:
+            return frozenset(i for v, o in zip(encoded, self.outcomes) for i in Plan.of(v).direct_ids
+                             if o.counts.get(i, False) is None)
+        return frozenset(i for v in encoded for i in Plan.of(v).element_ids if self.status[i] is None)
+
+    @cached_property
+    def element_ids(self) -> frozenset[str]:
+        return frozenset(i for v in self.versions if v.meta.encoded for i in Plan.of(v).element_ids)
+
+    def simulate(self, changes: Values) -> Tried | None:
+        """The verdict if these facts were known (None: they would contradict other facts). Only the
+        conditions that read them are re-evaluated, and only the versions those belong to applied
+        again (all of them when the kind of place changes: precedence depends on it)."""
         values = {**self.values, **changes}
-        if any(c.violated(values) for c in self.bundle.vocabulary.constraints):
+        constraints = self.bundle.vocabulary.constraints_on
+        if any(c.violated(values) for name in changes for c in constraints.get(name, ())):
             return None
         status = dict(self.status)
         tests = self.bundle.tests
-        for name in changes:
-            for test_id in self.bundle.readers.get(name, ()):
-                if test_id in status:
-                    status[test_id] = evaluate(tests[test_id][1], values)
+        touched = tuple(dict.fromkeys(t for name in changes for t in self.bundle.readers.get(name, ()) if t in status))
+        changed = set()
+        for test_id in touched:
+            status[test_id] = evaluate(tests[test_id][1], values)
+            if status[test_id] is not self.status[test_id]:
+                changed.add(test_id)
         place_fact = self.bundle.vocabulary.place_fact
-        found = outcomes(self.versions, status, values.get(place_fact) if place_fact else None)
-        return classify(found), found
+        if place_fact in changes:
+            found = outcomes(self.versions, status, values.get(place_fact))
+        elif not changed or self._stays_open(changed, status, touched):
+            return Tried(self.classification, self.outcomes, values, status, touched)
+        else:
+            again = {tests[t][0].key for t in changed}
+            encoded = [v for v in self.versions if v.meta.encoded]
+            found = [apply(Plan.of(v), status, self.cover, before, frozenset(changed)) if v.key in again else before
+                     for v, before in zip(encoded, self.outcomes)]
+        return Tried(classify(found), found, values, status, touched)
+
+    def _stays_open(self, changed: set[str], status: dict[str, Kleene], touched: tuple[str, ...]) -> bool:
+        """The answer only rules out elements (none comes to hold, no gate or category changes), and an
+        element it does not touch keeps the verdict open: it stays indeterminate, no need to apply the
+        method again (most answers to a facility with many unknown facts are of this kind)."""
+        if not self.still_open or not self.still_open.difference(touched):
+            return False
+        return all(t in self.element_ids and status[t] is False for t in changed)
+
+
+@dataclass(frozen=True)
+class Tried:
+    """The verdict with some answers given."""
+
+    classification: Classification
+    outcomes: list[Outcome]
+    values: Values
+    status: dict[str, Kleene]
+    touched: tuple[str, ...]  # the conditions re-evaluated
+
+
+def decisive_entries(s: Situation) -> set[str] | None:
+    """The entries whose unknown facts could change an indeterminate verdict (None: all of them).
+    While no element is known to hold, any unknown one could make the hazard ordinary rather
+    than none; once one holds, only those on a path to a major hazard can change the verdict:
+    direct elements whose count is unknown, and the undecided elements and place category of a
+    combined rule whose outcome is unknown, with the definitional gates that keep them undecided."""
+    if s.classification != "indeterminate":
+        return set()
+    if k_or(*(o.present for o in s.outcomes)) is not True:
+        return None
+    ids: set[str] = set()
+    for version, o in zip([v for v in s.versions if v.meta.encoded], s.outcomes):
+        open_rules = {r for r, major in o.combined.items() if major is None}
+        members = {e for r in version.combined if r.id in open_rules for e in r.spec.elements}
+        ids |= open_rules
+        for e in Plan.of(version).elements:
+            if o.counts.get(e.id, False) is None and (e.direct or e.id in members):
+                ids.add(e.id)
+                ids.update(g.id for g in o.undecided.get(e.id, ()))
+    return ids
 
 
 def _leaves(node: Node, name: str) -> list[Compare]:
@@ -117,40 +196,49 @@ class _Region:
     sample: Any
 
 
-def _regions(definition: FactDef, thresholds: list[float]) -> list[_Region]:
-    """The intervals between the thresholds (and each threshold itself), each with a value in it
-    that the fact can take; intervals with no such value are left out."""
+# Where a comparison puts the threshold itself: with the values below it (left), above it (right),
+# or apart from both (point: eq, ne).
+_SIDE = {"lt": "right", "ge": "right", "le": "left", "gt": "left", "eq": "point", "ne": "point"}
+_FLIPPED = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
+
+
+def _regions(definition: FactDef, cuts: dict[float, set[str]]) -> list[_Region]:
+    """The intervals between the thresholds, each with a value in it that the fact can take
+    (intervals with none are left out). A threshold that every comparison puts on one side joins
+    that side's interval; otherwise it is an interval of its own."""
     whole = definition.type in ("integer", "date")
     lowest = definition.minimum if definition.minimum is not None else -DEFAULT_LIMIT
     highest = definition.maximum if definition.maximum is not None else DEFAULT_LIMIT
-    cuts = sorted(set(thresholds))
-    spans = [(-math.inf, False, cuts[0], False)]
-    for i, t in enumerate(cuts):
-        spans.append((t, True, t, True))
-        spans.append((t, False, cuts[i + 1] if i + 1 < len(cuts) else math.inf, False))
+    points = sorted(cuts)
+    joins = {t: next(iter(sides)) if len(sides) == 1 and "point" not in sides else "point" for t, sides in cuts.items()}
+    spans, low, low_in = [], -math.inf, False
+    for t in points:
+        spans.append((low, low_in, t, joins[t] == "left"))
+        if joins[t] == "point":
+            spans.append((t, True, t, True))
+        low, low_in = t, joins[t] == "right"
+    spans.append((low, low_in, math.inf, False))
     out = []
-    for low, low_in, high, high_in in spans:
-        sample = _sample(low, high, lowest, highest, whole)
+    for span in spans:
+        sample = _sample(*span, lowest, highest, whole)
         if sample is not None:
-            out.append(_Region(low, low_in, high, high_in, sample))
+            out.append(_Region(*span, sample))
     return out
 
 
-def _sample(low: float, high: float, lowest: float, highest: float, whole: bool) -> Any:
-    """A value the fact can take in the open interval (low, high), or at the threshold when they
-    are equal; None if there is none."""
-    if low == high:
-        ok = lowest <= low <= highest and (not whole or float(low).is_integer())
-        return (int(low) if whole else low) if ok else None
-    left, left_in = (low, False) if low >= lowest else (lowest, True)
-    right, right_in = (high, False) if high <= highest else (highest, True)
+def _sample(low: float, low_in: bool, high: float, high_in: bool, lowest: float, highest: float, whole: bool) -> Any:
+    """A value the fact can take in the interval (within its declared bounds), or None."""
+    if low < lowest:
+        low, low_in = lowest, True
+    if high > highest:
+        high, high_in = highest, True
     if whole:
-        first = math.ceil(left) if left_in else math.floor(left) + 1
-        last = math.floor(right) if right_in else math.ceil(right) - 1
+        first = math.ceil(low) if low_in else math.floor(low) + 1
+        last = math.floor(high) if high_in else math.ceil(high) - 1
         return int(first) if first <= last else None
-    if left < right:
-        return (left + right) / 2
-    return left if left == right and left_in and right_in else None
+    if low < high:
+        return (low + high) / 2
+    return low if low == high and low_in and high_in else None
 
 
 def _interval_words(definition: FactDef, low: float, low_in: bool, high: float, high_in: bool) -> str:
@@ -167,17 +255,23 @@ def _interval_words(definition: FactDef, low: float, low_in: bool, high: float, 
 class _Asker:
     """Tries the answers to the missing facts of one situation."""
 
-    def __init__(self, situation: Situation):
+    def __init__(self, situation: Situation, needed: dict[str, list[str]]):
         self.s = situation
+        self.needed = needed
         self.vocab = situation.bundle.vocabulary
         self.tests = situation.bundle.tests
+        self._leaves: dict[str, list[Compare]] = {}
 
     def leaves(self, name: str) -> list[Compare]:
-        found: dict[Compare, None] = {}
-        for test_id in self.s.bundle.readers.get(name, ()):
-            if test_id in self.s.status:
-                found.update(dict.fromkeys(_leaves(self.tests[test_id][1], name)))
-        return list(found)
+        """The comparisons on the fact in the conditions in force (asked for twice per fact)."""
+        found = self._leaves.get(name)
+        if found is None:
+            unique: dict[Compare, None] = {}
+            for test_id in self.s.bundle.readers.get(name, ()):
+                if test_id in self.s.status:
+                    unique.update(dict.fromkeys(_leaves(self.tests[test_id][1], name)))
+            found = self._leaves[name] = list(unique)
+        return found
 
     def answers(self, name: str) -> list[tuple[Values, str]]:
         """Candidate answers for one fact, each as the facts it sets and its words."""
@@ -185,26 +279,41 @@ class _Asker:
         if definition.type == "boolean":
             return [({name: True}, "是"), ({name: False}, "否")]
         if definition.type == "enum":
-            return [({name: code}, label) for code, label in (definition.values or {}).items()]
-        thresholds = []
+            return self._enum_answers(name, definition)
+        cuts: dict[float, set[str]] = {}
         for leaf in self.leaves(name):
             if leaf.fact == name and leaf.other is None:
-                thresholds.append(float(leaf.value))
+                cut, op = float(leaf.value), leaf.op
             elif leaf.fact == name and leaf.other in self.s.values:
-                thresholds.append(ratio_of(self.s.values[leaf.other], leaf.ratio))
+                cut, op = ratio_of(self.s.values[leaf.other], leaf.ratio), leaf.op
             elif leaf.other == name and leaf.fact in self.s.values and leaf.ratio != 0:
-                thresholds.append(self.s.values[leaf.fact] / float(leaf.ratio))
-        if not thresholds:
+                cut, op = self.s.values[leaf.fact] / float(leaf.ratio), _FLIPPED[leaf.op]
+            else:
+                continue
+            cuts.setdefault(cut, set()).add(_SIDE[op])
+        if not cuts:
             return []
-        return [({name: r.sample}, r) for r in _regions(definition, thresholds)]
+        return [({name: r.sample}, r) for r in _regions(definition, cuts)]
 
-    def effect(self, result: tuple[Classification, list[Outcome]]) -> str:
-        classification, found = result
+    def _enum_answers(self, name: str, definition: FactDef) -> list[tuple[Values, str]]:
+        """Each value a condition names, and one for all the others (they cannot differ)."""
+        named = {leaf.value for leaf in self.leaves(name) if leaf.fact == name and leaf.other is None}
+        values = definition.values or {}
+        rest = [code for code in values if code not in named]
+        tries = [({name: code}, label) for code, label in values.items() if code in named]
+        if rest:
+            tries.append(({name: rest[0]}, "、".join(values[code] for code in rest)))
+        return tries
+
+    def effect(self, tried: Tried, asked: list[str]) -> str:
+        classification = tried.classification
         if classification == self.s.classification:
-            return f"不改变判定（仍为{LABELS[classification]}）"
+            return self._unchanged(tried, asked)
         taken, made = [], []
         versions = [v for v in self.s.versions if v.meta.encoded]
-        for version, before, after in zip(versions, self.s.outcomes, found):
+        for version, before, after in zip(versions, self.s.outcomes, tried.outcomes):
+            if after is before:
+                continue
             doc = version.meta.document_number
             clauses = {c.id: c.spec.clause for c in version.criteria}
             clauses.update({r.id: r.spec.clause for r in version.combined})
@@ -216,22 +325,40 @@ class _Asker:
                          if e.direct and after.counts.get(e.id) is True and before.counts.get(e.id) is not True]
                 made += [f"{doc} {clauses[r]}" for r, major in after.combined.items()
                          if major is True and before.combined.get(r) is not True]
-        cite = lambda items: "、".join(list(dict.fromkeys(items))[:CITED_AT_MOST])  # noqa: E731
         if made:
-            return f"{LABELS[classification]}（{cite(made)}）"
+            return f"{LABELS[classification]}（{_cite(made)}）"
         if taken:
-            return f"不计入（{cite(taken)}）→ {LABELS[classification]}"
+            return f"不计入（{_cite(taken)}）→ {LABELS[classification]}"
         return LABELS[classification]
 
-    def question(self, names: list[str], tries: list[tuple[Values, Any]], needed_by: list[str]) -> DecisiveQuestion | None:
-        """The question if some answer changes the classification; answers with the same result
-        merged (adjacent intervals of a number, values of an enum)."""
+    def _unchanged(self, tried: Tried, asked: list[str]) -> str:
+        """The verdict stays: say which questions the answer opens, if any."""
+        still = f"仍为{LABELS[tried.classification]}"
+        if tried.classification != "indeterminate":
+            return still
+        opened = [n for t in tried.touched if tried.status[t] is None
+                  for n in missing_behind(self.tests[t][1], tried.values)]
+        for outcome in tried.outcomes:  # an element that now holds asks for its undecided gates (仍继续使用)
+            opened += [n for element, gates in outcome.undecided.items()
+                       if tried.status[element] is True and self.s.status[element] is not True
+                       for g in gates for n in missing_behind(g.entry.condition, tried.values)]
+        new = [n for n in dict.fromkeys(opened) if n not in asked and n not in self.needed]
+        if not new:
+            return f"{still}（取决于其他问题）"
+        more = f"等 {len(new)} 项" if len(new) > FOLLOW_UPS_NAMED else ""
+        return f"{still}，还需回答：{'、'.join(self.vocab.label(n) for n in new[:FOLLOW_UPS_NAMED])}{more}"
+
+    def question(self, names: list[str], tries: list[tuple[Values, Any]], needed_by: list[str],
+                 required: bool) -> DecisiveQuestion | None:
+        """The question, with its answers (those with the same result merged: adjacent intervals of
+        a number, values of an enum); None unless it is required or some answer changes the
+        classification."""
         groups: list[tuple[tuple[Classification, str], list[Any]]] = []
         for changes, words in tries:
-            result = self.s.simulate(changes)
-            if result is None:
+            tried = self.s.simulate(changes)
+            if tried is None:
                 continue
-            key = (result[0], self.effect(result))
+            key = (tried.classification, self.effect(tried, names))
             if isinstance(words, _Region) and groups and groups[-1][0] == key:
                 groups[-1][1].append(words)
                 continue
@@ -240,15 +367,18 @@ class _Asker:
                 same[1].append(words)
             else:
                 groups.append((key, [words]))
-        if not any(key[0] != self.s.classification for key, _ in groups):
+        changes_it = any(key[0] != self.s.classification for key, _ in groups)
+        if not (required or changes_it):
             return None
         definition = self.vocab.facts[names[0]]
         answers = [Answer(answer=self._words(definition, words), classification=key[0], effect=key[1])
                    for key, words in groups]
-        settles = self.s.classification == "indeterminate" and all(a.classification != "indeterminate" for a in answers)
-        return DecisiveQuestion(facts=[AskedFact(name=n, label=self.vocab.label(n), unit=self.vocab.facts[n].unit)
-                                       for n in names],
-                                needed_by=needed_by, answers=answers, every_answer_decides=settles)
+        settles = self.s.classification == "indeterminate" and bool(answers) and all(
+            a.classification != "indeterminate" for a in answers)
+        question = DecisiveQuestion(facts=[AskedFact(name=n, label=self.vocab.label(n), unit=self.vocab.facts[n].unit)
+                                           for n in names],
+                                    needed_by=needed_by, answers=answers, every_answer_decides=settles)
+        return question
 
     @staticmethod
     def _words(definition: FactDef, words: list[Any]) -> str:
@@ -287,26 +417,49 @@ def _within(definition: FactDef, value: float) -> Any:
     return round(value) if definition.type in ("integer", "date") else value
 
 
+def _cite(items: list[str]) -> str:
+    return "、".join(list(dict.fromkeys(items))[:CITED_AT_MOST])
+
+
 def ask(situation: Situation, needed: dict[str, list[str]]) -> MissingFacts:
-    """needed: missing fact -> ids of the entries that need it (in the order they were found)."""
-    asker = _Asker(situation)
+    """needed: missing fact -> ids of the entries that need it (in the order they were found).
+
+    Decisive: for an indeterminate verdict, the facts of the entries that could change it (each
+    answer tried for what it does); for any verdict, a fact some answer to which changes the
+    classification alone (e.g. establishing an exception that lowers a major). Ordered: questions
+    any answer to which settles the verdict, then those some answer to which changes it, then
+    those that decide only together with others; a pair of facts after single facts."""
+    asker = _Asker(situation, needed)
     vocab = situation.bundle.vocabulary
+    entries = decisive_entries(situation)
+    required = {n for n, ids in needed.items() if entries is None or entries.intersection(ids)}
+    # Answers that could change the verdict alone, beyond those: establishing an exception still to
+    # confirm (it may lower a major). Nothing else can change a major, an ordinary or a none.
+    pending = {g.id for o in situation.outcomes for gates in o.pending.values() for g in gates}
+    tried = required | {n for n, ids in needed.items() if pending.intersection(ids)}
     ranked: list[tuple[tuple, DecisiveQuestion]] = []
     asked: set[str] = set()
+
+    def add(question: DecisiveQuestion | None, names: list[str], pair: bool, order: int) -> None:
+        if question is None:
+            return
+        alone = any(a.classification != situation.classification for a in question.answers)
+        ranked.append(((0 if question.every_answer_decides else 1 if alone else 2, pair, order), question))
+        asked.update(names)
+
     for order, (name, needed_by) in enumerate(needed.items()):
-        question = asker.question([name], asker.answers(name), needed_by)
-        if question:
-            ranked.append(((not question.every_answer_decides, 0, order), question))
-            asked.add(name)
+        tries = asker.answers(name) if name in tried else []
+        if tries:
+            add(asker.question([name], tries, needed_by, name in required), [name], False, order)
     for order, (name, needed_by) in enumerate(needed.items()):
+        if name not in required:
+            continue
         for leaf in asker.leaves(name):
             pair = [leaf.fact, leaf.other]
             if leaf.fact != name or leaf.other is None or leaf.other not in needed or asked.issuperset(pair):
                 continue
-            question = asker.question(pair, asker.pair(leaf), list(dict.fromkeys(needed_by + needed[leaf.other])))
-            if question:
-                ranked.append(((not question.every_answer_decides, 1, order), question))
-                asked.update(pair)
+            add(asker.question(pair, asker.pair(leaf), list(dict.fromkeys(needed_by + needed[leaf.other])),
+                               bool(required.intersection(pair))), pair, True, order)
     ranked.sort(key=lambda item: item[0])
     other = [MissingFact(name=n, label=vocab.label(n), description=vocab.facts[n].description,
                          unit=vocab.facts[n].unit, needed_by=ids) for n, ids in needed.items() if n not in asked]

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .conditions import Compare, Node, Ref, Values, constant_value, display_value, evaluate, facts_of
@@ -49,10 +50,10 @@ class Constraint:
         a constraint whose facts are not all given is not violated."""
         if self.when is not None and evaluate(self.when, values) is not True:
             return []
+        if self.require is not None and evaluate(self.require, values) is not False:
+            return []
         named = facts_of(self.when) if self.when is not None else set()
         if self.require is not None:
-            if evaluate(self.require, values) is not False:
-                return []
             order = _ordered_facts(self.require) + sorted(named - set(_ordered_facts(self.require)))
         else:
             given = [n for n in self.absent if n in values]
@@ -78,9 +79,19 @@ class Vocabulary:
     hazards: dict[str, str]  # hazard kind -> Chinese label
     constraints: tuple[Constraint, ...] = ()
 
-    @property
+    @cached_property
     def place_fact(self) -> str | None:
         return next((name for name, f in self.facts.items() if f.place), None)
+
+    @cached_property
+    def constraints_on(self) -> dict[str, tuple[Constraint, ...]]:
+        """Fact -> the constraints that name it."""
+        out: dict[str, list[Constraint]] = {}
+        for c in self.constraints:
+            named = set().union(*(facts_of(n) for n in (c.when, c.require) if n is not None), c.absent)
+            for name in named:
+                out.setdefault(name, []).append(c)
+        return {name: tuple(cs) for name, cs in out.items()}
 
     def label(self, name: str) -> str:
         if name in self.facts:

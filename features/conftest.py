@@ -193,6 +193,18 @@ def _unencoded(hazard_case: hb.Case, standard: str) -> None:
     hb.check_unencoded(hazard_case.result(), standard)
 
 
+@then(parsers.re(r'事实被拒绝，指出 "(?P<first>[^"]+)" 与 "(?P<second>[^"]+)" 相互矛盾'))
+def _contradiction(hazard_case: hb.Case, first: str, second: str) -> None:
+    words = hazard_case.need_rules()
+    names = [words.fact(first), words.fact(second)]
+    hb.check_contradiction(hazard_case.refusal(), names, [words.label(n) for n in names])
+
+
+@then(parsers.re(r'默认答复不超过 (?P<limit>\d+) 字节'))
+def _compact_size(hazard_case: hb.Case, limit: str) -> None:
+    hb.check_compact_size(hazard_case.result(), int(limit))
+
+
 @then(parsers.re(r'判定结论为 "(?P<label>[^"]*)"'))
 def _label(hazard_case: hb.Case, label: str) -> None:
     hb.check_label(hazard_case.result(), label)
@@ -305,3 +317,85 @@ def _warning_at_edit(lint_case: hb.LintCase, words: str) -> None:
 def _warning_quotes(lint_case: hb.LintCase, text: str) -> None:
     warnings = lint_case.warnings()
     assert any(text in w for w in warnings), f"提醒中没有引用原文“{text}”，实际的提醒：\n  " + "\n  ".join(warnings)
+# === 现场检查问卷 / the on-site questionnaire (现场检查问卷.feature) ==============================
+#
+#   假如 规则库只含随附规则库中的标准 "房屋市政工程生产安全重大事故隐患判定标准"   title or document number
+#   当 生成 "食堂" 的现场检查问卷                                  kind of place: Chinese label or code
+#   那么 问卷 "GB 45067-2024" 的 "5.2 锅炉" 一节先问 "场所有锅炉（前提）"
+#   那么 问题 "场所有锅炉（前提）" 总要回答
+#   那么 问题 "锅炉仍继续使用" 仅当 "场所有锅炉（前提）" 答 "是" 时填写
+#   那么 问题 "单位、场所已停产停业或停止使用" 仅当发现所列要素（如 "6.1"）时填写
+#   那么 问题 "安全出口数量" 依据的条款为:                          a table | 标准 | 条号 |, every clause
+#   那么 问卷问 "属于公众聚集场所" / 问卷不问 "人员密集场所"           label or name (derived facts too)
+#   那么 问卷不含标准 "建质规〔2022〕2号"
+#   那么 问卷没有任何问题
+#   那么 问卷提示 "尚未编码"
+
+
+@pytest.fixture
+def questionnaire_case() -> hb.QuestionnaireCase:
+    return hb.QuestionnaireCase()
+
+
+@given(parsers.re(r'规则库只含随附规则库中的标准 "(?P<standard>[^"]+)"'))
+def _one_standard(hazard_case: hb.Case, questionnaire_case: hb.QuestionnaireCase, tmp_path: Path,
+                  standard: str) -> None:
+    hazard_case.need_rules()
+    questionnaire_case.bundle = hb.rules_with_one_standard(hazard_case.engine.bundle, tmp_path / "rules", standard)
+
+
+@when(parsers.re(r'生成 "(?P<place>[^"]+)" 的现场检查问卷'))
+def _make_questionnaire(hazard_case: hb.Case, questionnaire_case: hb.QuestionnaireCase, place: str) -> None:
+    hazard_case.need_rules()
+    if hazard_case.as_of is None:
+        hb.fail("没有日期：请写“而且 判定日期为 \"2026-01-15\"”之类的步骤（问卷按该日有效的标准出题）。")
+    bundle = questionnaire_case.bundle or hazard_case.engine.bundle
+    questionnaire_case.document = hb.make_questionnaire(bundle, place, hazard_case.as_of)
+
+
+@then(parsers.re(r'问卷 "(?P<standard>[^"]+)" 的 "(?P<section>[^"]+)" 一节先问 "(?P<label>[^"]+)"'))
+def _first_in_section(questionnaire_case: hb.QuestionnaireCase, standard: str, section: str, label: str) -> None:
+    hb.check_first_in_section(questionnaire_case.made(), standard, section, label)
+
+
+@then(parsers.re(r'问题 "(?P<label>[^"]+)" 总要回答'))
+def _always_asked(questionnaire_case: hb.QuestionnaireCase, label: str) -> None:
+    hb.check_always_asked(questionnaire_case.made(), label)
+
+
+@then(parsers.re(r'问题 "(?P<label>[^"]+)" 仅当 "(?P<gate>[^"]+)" 答 "(?P<answer>[^"]+)" 时填写'))
+def _only_if(questionnaire_case: hb.QuestionnaireCase, label: str, gate: str, answer: str) -> None:
+    hb.check_only_if(questionnaire_case.made(), label, gate, answer)
+
+
+@then(parsers.re(r'问题 "(?P<label>[^"]+)" 仅当发现所列要素（如 "(?P<clause>[^"]+)"）时填写'))
+def _only_once_found(questionnaire_case: hb.QuestionnaireCase, label: str, clause: str) -> None:
+    hb.check_only_once_found(questionnaire_case.made(), label, clause)
+
+
+@then(parsers.re(r'问题 "(?P<label>[^"]+)" 依据的条款为[:：]?'))
+def _clauses(questionnaire_case: hb.QuestionnaireCase, label: str, datatable: list[list[str]]) -> None:
+    rows = [[cell.strip() for cell in row] for row in datatable]
+    if not rows or rows[0] != ["标准", "条号"] or any(len(row) != 2 for row in rows):
+        hb.fail("“依据的条款为:”后应为两列的表格，表头为 | 标准 | 条号 |，每行一条条款。")
+    hb.check_clauses(questionnaire_case.made(), label, rows[1:])
+
+
+@then(parsers.re(r'问卷(?P<word>问|不问) "(?P<label>[^"]+)"'))
+def _asked(questionnaire_case: hb.QuestionnaireCase, word: str, label: str) -> None:
+    hb.check_asked(questionnaire_case.made(), label, asked=(word == "问"))
+
+
+@then(parsers.re(r'问卷不含标准 "(?P<standard>[^"]+)"'))
+def _standard_absent(questionnaire_case: hb.QuestionnaireCase, standard: str) -> None:
+    hb.check_standard_absent(questionnaire_case.made(), standard)
+
+
+@then("问卷没有任何问题")
+def _no_questions(questionnaire_case: hb.QuestionnaireCase) -> None:
+    hb.check_no_questions(questionnaire_case.made())
+
+
+@then(parsers.re(r'问卷提示 "(?P<text>[^"]+)"'))
+def _questionnaire_note(questionnaire_case: hb.QuestionnaireCase, text: str) -> None:
+    hb.check_questionnaire_note(questionnaire_case.made(), text)

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from engine import Bundle, Engine, FactError, Judgement
+from engine import Bundle, Engine, FactError, Judgement, load
+from engine.questionnaire import Question, Questionnaire, UnknownPlaceKind, questionnaire
 
 FEATURES_DIR = Path(__file__).resolve().parent
 BASELINES_DIR = FEATURES_DIR / "baselines"
@@ -170,6 +171,7 @@ class Case:
     as_of: dt.date | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     judgement: Judgement | None = None
+    refused: FactError | None = None  # the facts were refused, nothing judged
 
     def need_rules(self) -> FactWords:
         if self.words is None:
@@ -188,16 +190,24 @@ class Case:
         self.need_rules()
         if self.as_of is None:
             fail("没有判定日期：请写“而且 判定日期为 \"2026-01-15\"”之类的步骤。")
+        self.judgement, self.refused = None, None
         try:
             self.judgement = self.engine.judge(self.facts, self.as_of)
         except FactError as exc:
-            fail("事实有误，引擎未作判定：\n" + "\n".join(f"  - {p.fact}：{p.zh}" for p in exc.problems))
+            self.refused = exc
         return self.judgement
 
     def result(self) -> Judgement:
+        if self.refused is not None:
+            fail("事实有误，引擎未作判定：\n" + "\n".join(f"  - {p.fact}：{p.zh}" for p in self.refused.problems))
         if self.judgement is None:
             fail("还没有判定结果：请在“那么”之前写“当 进行判定”（修改事实之后须重新判定）。")
         return self.judgement
+
+    def refusal(self) -> FactError:
+        if self.refused is None:
+            fail(f"事实应被拒绝，实际作出了判定：{summary(self.judgement) if self.judgement else '（尚未判定）'}")
+        return self.refused
 
 
 # --- what a judgement says, in words a reader of the scenario can check ------------------------
@@ -282,12 +292,12 @@ def check_pending(j: Judgement, entry: str, pending: bool) -> None:
     assert bool(listed) == pending, (f"条款 {entry} {'应' if pending else '不应'}列为待确认的排除情形。{summary(j)}")
 
 
-def _questions(j: Judgement, word: str):  # noqa: ANN202
+def _decisive_questions(j: Judgement, word: str):  # noqa: ANN202
     return [q for q in j.missing_facts.decisive if any(word in (f.name, f.label) for f in q.facts)]
 
 
 def check_decisive(j: Judgement, word: str, decisive: bool) -> None:
-    found = _questions(j, word)
+    found = _decisive_questions(j, word)
     assert bool(found) == decisive, f"“{word}”{'应' if decisive else '不应'}是决定结论的问题。{summary(j)}"
 
 
@@ -305,7 +315,7 @@ def check_question_count(j: Judgement, count: int) -> None:
 
 def check_answer(j: Judgement, word: str, answer: str, result: str, effect: str | None) -> None:
     """Answering the question `word` with `answer` leads to `result` (and its effect names `effect`)."""
-    found = _questions(j, word)
+    found = _decisive_questions(j, word)
     assert found, f"“{word}”不是决定结论的问题。{summary(j)}"
     answers = {a.answer: a for q in found for a in q.answers}
     assert answer in answers, f"问题“{word}”没有答案“{answer}”；可答：{'、'.join(answers)}"
@@ -382,6 +392,19 @@ def check_fired(j: Judgement, criterion: str, fired: bool) -> None:
         assert hit, f"条款 {criterion} 应触发，但未触发。{summary(j)}"
     else:
         assert not hit, f"条款 {criterion} 不应触发，但触发了。{summary(j)}"
+
+
+def check_contradiction(refused: FactError, names: list[str], labels: list[str]) -> None:
+    """The facts were refused because these contradict each other, and the refusal names them all."""
+    found = [p for p in refused.problems if set(names) <= {p.fact, *p.related}]
+    shown = "\n".join(f"  - {p.fact}：{p.zh}" for p in refused.problems)
+    assert found, f"应指出“{'”与“'.join(labels)}”相互矛盾，实际拒绝的原因：\n{shown}"
+    assert "矛盾" in found[0].zh and all(label in found[0].zh for label in labels), found[0].zh
+
+
+def check_compact_size(j: Judgement, limit: int) -> None:
+    size = len(j.dump_json().encode())
+    assert size <= limit, f"默认答复应不超过 {limit} 字节，实际 {size} 字节。"
 
 
 def check_missing(j: Judgement, name: str, label: str) -> None:
@@ -497,3 +520,114 @@ def check_warning_at(warnings: list[str], file: Path, line: int, words: str) -> 
     where = f"{file}:{line}:"
     assert any(w.startswith(where) and words in w for w in warnings), (
         f"应有一条提醒指向 {where} 并提到“{words}”，实际的提醒：" + ("\n  ".join(["", *warnings]) or "无"))
+# --- the on-site questionnaire (现场检查问卷.feature) ------------------------------------------
+
+@dataclass
+class QuestionnaireCase:
+    """One scenario's questionnaire, and the rules it was made from when they are not the bundled ones."""
+
+    bundle: Bundle | None = None
+    document: Questionnaire | None = None
+
+    def made(self) -> Questionnaire:
+        if self.document is None:
+            fail("还没有问卷：请在“那么”之前写“当 生成 \"食堂\" 的现场检查问卷”。")
+        return self.document
+
+
+def rules_with_one_standard(bundled: Bundle, target: Path, word: str) -> Bundle:
+    """The bundled vocabulary with one bundled standard (named by its title or document number),
+    copied to `target` and loaded: a rule set in which other kinds of place have no standard."""
+    chosen = {v.standard for v in bundled.versions if word in (v.meta.title, v.meta.document_number)}
+    if not chosen:
+        known = "、".join(dict.fromkeys(f"“{v.meta.title}”" for v in bundled.versions))
+        fail(f"随附规则库中没有名为或文号为“{word}”的标准。已有：{known}。")
+    shutil.copytree(RULES_DIR / "facts", target / "facts")
+    for standard in chosen:
+        shutil.copytree(RULES_DIR / "standards" / standard, target / "standards" / standard)
+    return load(str(target))
+
+
+def make_questionnaire(bundle: Bundle, place: str, day: dt.date) -> Questionnaire:
+    try:
+        return questionnaire(bundle, place, day)
+    except UnknownPlaceKind as exc:
+        fail(f"场所类型写错了：{exc}")
+        raise
+
+
+def _questions(doc: Questionnaire) -> list[Question]:
+    return [q for s in doc.standards for g in s.groups for q in g.questions]
+
+
+def _asked_labels(doc: Questionnaire) -> str:
+    return "、".join(f"“{q.label}”" for q in _questions(doc)) or "（没有问题）"
+
+
+def find_question(doc: Questionnaire, word: str) -> Question:
+    """The question with this Chinese label (or fact name); fails naming the closest questions."""
+    found = next((q for q in _questions(doc) if word in (q.label, q.fact)), None)
+    if found is None:
+        close = difflib.get_close_matches(word, [q.label for q in _questions(doc)], n=3, cutoff=0.4)
+        hint = f"是否想写：{'、'.join(f'“{c}”' for c in close)}？" if close else f"问卷的问题：{_asked_labels(doc)}。"
+        fail(f"问卷中没有问题“{word}”。{hint}")
+    return found
+
+
+def check_first_in_section(doc: Questionnaire, standard: str, section: str, label: str) -> None:
+    groups = [g for s in doc.standards if standard in (s.document_number, s.title) for g in s.groups]
+    group = next((g for g in groups if section in (g.title, g.section)), None)
+    assert group is not None, (f"问卷中没有“{standard}”的“{section}”一节；有：{'、'.join(g.title for g in groups) or '无'}。")
+    first = group.questions[0]
+    assert first.label == label, f"“{section}”一节先问的是“{first.label}”，不是“{label}”。"
+
+
+def check_always_asked(doc: Questionnaire, label: str) -> None:
+    q = find_question(doc, label)
+    assert not q.only_if, f"问题“{label}”应总要回答，实际{q.only_if_text}。"
+
+
+def check_only_if(doc: Questionnaire, label: str, gate: str, answer: str) -> None:
+    """The question waits for the answer to the gate question, which is asked before it."""
+    q, first = find_question(doc, label), find_question(doc, gate)
+    words = f"“{first.label}”答“{answer}”"
+    assert q.only_if_text and words in q.only_if_text, (
+        f"问题“{label}”应仅当{words}时填写，实际：{q.only_if_text or '总要回答'}。")
+    assert first.number < q.number, f"问题“{gate}”（第 {first.number} 题）应在“{label}”（第 {q.number} 题）之前。"
+
+
+def check_only_once_found(doc: Questionnaire, label: str, clause: str) -> None:
+    q = find_question(doc, label)
+    named = [c.clause for g in q.only_if for c in g.elements]
+    assert named, f"问题“{label}”应仅当发现所列要素时填写，实际：{q.only_if_text or '总要回答'}。"
+    assert clause in named, f"问题“{label}”所列要素中没有 {clause}；所列要素：{'、'.join(named)}。"
+
+
+def check_clauses(doc: Questionnaire, label: str, rows: list[list[str]]) -> None:
+    q = find_question(doc, label)
+    got = sorted((c.document_number, c.clause) for c in q.clauses)
+    expected = sorted((document, clause) for document, clause in rows)
+    shown = "；".join(f"{d} {c}" for d, c in got)
+    assert got == expected, f"问题“{label}”依据的条款应为 {expected}，实际为：{shown}。"
+
+
+def check_asked(doc: Questionnaire, word: str, asked: bool) -> None:
+    """Asked or not, by label or fact name; derived facts (人员密集场所) are never asked themselves."""
+    hit = any(word in (q.label, q.fact) for q in _questions(doc))
+    if asked:
+        assert hit, f"问卷应问“{word}”，但没有问。问卷的问题：{_asked_labels(doc)}。"
+    else:
+        assert not hit, f"问卷不应问“{word}”，但问了。"
+
+
+def check_standard_absent(doc: Questionnaire, word: str) -> None:
+    present = [s.document_number for s in doc.standards if word in (s.document_number, s.title)]
+    assert not present, f"问卷不应含标准“{word}”的问题，但含有。"
+
+
+def check_no_questions(doc: Questionnaire) -> None:
+    assert not _questions(doc), f"问卷应没有问题，实际有：{_asked_labels(doc)}。"
+
+
+def check_questionnaire_note(doc: Questionnaire, text: str) -> None:
+    assert any(text in note for note in doc.notes), f"问卷提示中没有“{text}”。全部提示：{doc.notes or '无'}"

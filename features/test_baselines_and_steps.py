@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,24 @@ def test_unencoded_standard_note_step(tmp_path, fact_words):
         hb.check_unencoded(judgement, "教发厅函〔2024〕20号")  # encoded, so not 未编码
     with pytest.raises(AssertionError):
         hb.check_unencoded(judgement, "GB 99999")  # not in force at all
+
+
+def test_questionnaire_checks_fail_in_chinese(hazard_engine):
+    """The questionnaire steps fail, saying why, when the questionnaire does not say what they claim."""
+    doc = hb.make_questionnaire(hazard_engine.bundle, "食堂", MAIN_DAY)
+    assert "问卷中没有问题“场所有锅炉”" in _failure(lambda: hb.find_question(doc, "场所有锅炉"))
+    assert "场所类型写错了" in _failure(lambda: hb.make_questionnaire(hazard_engine.bundle, "厨房", MAIN_DAY))
+    with pytest.raises(AssertionError, match="应仅当"):
+        hb.check_only_if(doc, "锅炉仍继续使用", "场所有锅炉（前提）", "否")
+    with pytest.raises(AssertionError, match="应总要回答"):
+        hb.check_always_asked(doc, "锅炉仍继续使用")
+    with pytest.raises(AssertionError, match="先问的是"):
+        hb.check_first_in_section(doc, "GB 45067-2024", "5.2 锅炉", "锅炉仍继续使用")
+    with pytest.raises(AssertionError, match="依据的条款应为"):
+        hb.check_clauses(doc, "锅炉仍继续使用", [["GB 45067-2024", "5.2.1"]])
+    with pytest.raises(AssertionError, match="不应问"):
+        hb.check_asked(doc, "场所有锅炉（前提）", asked=False)
+    with pytest.raises(AssertionError, match="应没有问题"):
+        hb.check_no_questions(doc)
+    assert "没有名为或文号为“燃气标准”的标准" in _failure(
+        lambda: hb.rules_with_one_standard(hazard_engine.bundle, Path("/nonexistent"), "燃气标准"))

@@ -7,6 +7,7 @@ import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -14,7 +15,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, list_render, listing
+from engine import (ENGINE_VERSION, Engine, FactError, Judgement, catalogue, judgement_render, list_render, listing,
+                    questionnaire, questionnaire_render)
+from engine.documents import XLSX_MEDIA_TYPE
 from engine.judgement import Detail
 from engine.cli import today_in_china
 from engine.errors import RuleProblem, format_path
@@ -180,8 +183,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 errors=problems.fact_problems(exc, *at, index)))
 
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
-              responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    def post_batch(body: BatchRequest, detail: DetailQuery = "compact") -> Response:
+              responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}},
+                         413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+    def post_batch(body: BatchRequest, detail: DetailQuery = "compact",
+                   format: Annotated[Literal["json", "html", "xlsx"], Query(description=(
+                       "json（默认）；html 可打印的判定书；xlsx 每个场所一行，供官员传阅 / json (default), printable html, "
+                       "or xlsx with a row per facility"))] = "json") -> Response:
         """多个场所（每个带自己的 id 与 as_of），结果顺序与请求一致；单个场所的事实有误只影响该条。
         每批最多 HAZARD_MAX_BATCH 条（默认 1000）；更多请用 /v1/judgements/stream。id 不能重复。"""
         if len(body.items) > settings.max_batch:
@@ -195,6 +202,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     "item's id", repeated)
         with rules.lease() as engine:  # one rules version for the whole batch
             results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
+        if format != "json":
+            judged = [(r.id, r.judgement or r.error.detail + "：" + "；".join(e.detail for e in r.error.errors))
+                      for r in results]
+            headers = {DIGEST_HEADER: engine.bundle.digest}
+            if format == "html":
+                return HTMLResponse(judgement_render.page(judged), headers=headers)
+            return _attachment(judgement_render.spreadsheet(judged), XLSX_MEDIA_TYPE, "judgements.xlsx",
+                               "重大事故隐患判定结果.xlsx", headers)
         # serialised here, once: FastAPI would first validate the whole response again
         body_json = b'{"rules_digest":"%s","results":[%s]}' % (
             engine.bundle.digest.encode(), b",".join(r.dump_json(detail) for r in results))
@@ -298,6 +313,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return HTMLResponse(list_render.page(document), headers={DIGEST_HEADER: bundle.digest})
         return Response(document.model_dump_json(), media_type="application/json", headers={DIGEST_HEADER: bundle.digest})
 
+    @app.get("/v1/questionnaire", response_model=questionnaire.Questionnaire, tags=["rules"],
+             responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}}, 422: PROBLEM})
+    def get_questionnaire(request: Request, place_kind: Annotated[str, Query()],
+                          as_of: Annotated[IsoDate | None, Query()] = None,
+                          format: Annotated[Literal["json", "html", "xlsx"] | None, Query()] = None) -> Any:
+        """某类场所的现场检查问卷（place_kind 为代码或中文名）：JSON，供打印的 HTML（format=html 或
+        Accept: text/html），或 xlsx 表格 / the on-site questionnaire for a kind of place."""
+        bundle = rules.bundle
+        headers = {DIGEST_HEADER: bundle.digest}
+        try:
+            document = questionnaire.questionnaire(bundle, place_kind, as_of or today_in_china())
+        except questionnaire.UnknownPlaceKind as exc:
+            return problem_response(422, "未知场所类型 / unknown place kind", str(exc),
+                                    [FieldProblem(pointer=problems.pointer("query", "place_kind"), detail=str(exc))],
+                                    headers=headers)
+        if format == "xlsx":
+            return _attachment(questionnaire_render.spreadsheet(document), XLSX_MEDIA_TYPE,
+                               f"questionnaire-{document.place_kind}-{document.as_of}.xlsx",
+                               f"现场检查问卷-{document.place_label}-{document.as_of}.xlsx", headers)
+        if format == "html" or (format is None and request.headers.get("accept", "").startswith("text/html")):
+            return HTMLResponse(questionnaire_render.page(document), headers=headers)
+        return Response(document.model_dump_json(), media_type="application/json", headers=headers)
+
+    openapi_without_place_kinds = app.openapi
+
+    def openapi_with_place_kinds() -> dict:
+        """place_kind documented as the active vocabulary's codes and labels (rebuilt after a reload)."""
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = openapi_without_place_kinds()
+        kinds = questionnaire.place_kinds(rules.bundle.vocabulary)
+        for parameter in spec["paths"]["/v1/questionnaire"]["get"]["parameters"]:
+            if parameter["name"] == "place_kind" and kinds:
+                parameter["schema"] = {"type": "string", "enum": [*kinds, *kinds.values()],
+                                       "title": "场所类型：代码或中文名 / kind of place: code or Chinese label"}
+        return spec
+
+    app.openapi = openapi_with_place_kinds  # type: ignore[method-assign]
+
     @app.get("/v1/facts", tags=["rules"])
     def get_facts() -> dict[str, Any]:
         """事实词汇表（JSON Schema）/ the fact vocabulary as JSON Schema."""
@@ -340,6 +394,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _reload_info(result)
 
     return app
+
+
+def _attachment(content: bytes, media_type: str, ascii_name: str, name: str, headers: dict[str, str]) -> Response:
+    """A file to save: RFC 6266 names it in ASCII and, for clients that read it, in Chinese."""
+    disposition = f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name)}'
+    return Response(content, media_type=media_type, headers={**headers, "Content-Disposition": disposition})
 
 
 def _http(status: int, detail: str, headers: dict[str, str] | None = None) -> HTTPException:

@@ -193,5 +193,5 @@ def test_the_readme_curl_example_gives_the_documented_answer(server):
     assert answer["missing_facts"] == {"decisive": [], "other": []}
     assert answer["exceptions_pending"] == []
     assert not answer["coverage"]["complete"]
-    assert {"document_number": "GB 35181-2025", "whole": True} in [
-        {k: n[k] for k in ("document_number", "whole")} for n in answer["coverage"]["not_evaluated"]]
+    assert {"standard": "gb35181", "version": "2025", "whole": True} in [
+        {k: n[k] for k in ("standard", "version", "whole")} for n in answer["coverage"]["not_evaluated"]]
