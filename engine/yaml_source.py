@@ -69,11 +69,19 @@ class _StrictLoader(yaml.SafeLoader):
 
     def construct_object(self, node, deep=False):  # noqa: ANN001 - PyYAML signature
         try:
-            return super().construct_object(node, deep)
+            value = super().construct_object(node, deep)
         except (ValueError, OverflowError) as exc:
             value, reason = str(node.value)[:40], str(exc).split(":")[0][:120]
             raise _Refused(node.start_mark, f"值 “{value}” 无效（日期不存在或数字过长）：{reason}",
                            f"invalid value '{value}': {reason}") from None
+        if isinstance(value, str) and node.style == ">":
+            # a folded block (`>-`) joins its lines with a space, which Chinese text does not have
+            value = _FOLDED_CJK_SPACE.sub("", value)
+        return value
+
+
+_CJK = "\u2018-\u201f\u2026\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_FOLDED_CJK_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 class _Refused(Exception):

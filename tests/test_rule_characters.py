@@ -74,3 +74,16 @@ def test_visible_unicode_is_kept(tmp_path):
     assert all(unicodedata.category(c)[0] not in "C" for c in kept)
     root, _ = _with_version_text(tmp_path, lambda t: t.replace("火灾自动报警系统不能正常使用的。", f"火灾自动报警系统{kept}"))
     assert engine.lint(root) == []
+
+
+def test_a_folded_block_joins_chinese_lines_without_a_space():
+    """`>-` folds a line break into a space: right between English words, wrong between Chinese
+    characters (help texts and notes read “改正。 全部” otherwise); other text is left as written."""
+    from engine.yaml_source import parse_text
+
+    doc = parse_text("a: >-\n  只要有任何一项不能立即改正，就答“否”；\n  全部能立即改正时答“是”。\n"
+                     "b: >-\n  see GB 35181-2017\n  chapter 5\n"
+                     "c: |-\n  第一行\n  第二行\n"
+                     "d: 两个 字\n", "t.yaml")
+    assert doc.data == {"a": "只要有任何一项不能立即改正，就答“否”；全部能立即改正时答“是”。",
+                        "b": "see GB 35181-2017 chapter 5", "c": "第一行\n第二行", "d": "两个 字"}
