@@ -72,15 +72,19 @@ def _answers(path: Path) -> tuple[dict[str, str], dict[str, str]]:
         return aliases, dict(json.loads(line) for line in lines)
 
 
+def _without_digest(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: "-" if k == "rules_digest" else _without_digest(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_digest(v) for v in value]
+    return value
+
+
 def _comparable(answer: str, aliases: dict[str, str]) -> str:
     """The answer with the rules digest set aside and old ids (as JSON strings) renamed."""
-    data = json.loads(answer)
-    provenance = data.get("provenance") if isinstance(data, dict) else None
-    if provenance and "rules_digest" in provenance:
-        provenance["rules_digest"] = "-"
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(_without_digest(json.loads(answer)), ensure_ascii=False, separators=(",", ":"))
     for old, new in aliases.items():
-        text = text.replace(json.dumps(old), json.dumps(new))
+        text = text.replace(json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False))
     return text
 
 
@@ -102,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", required=True, help="the commit before the change")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the tree after the change (default: this one)")
     parser.add_argument("--facilities", type=int, default=2000)
+    parser.add_argument("--keep", type=Path, help="keep the corpus and both trees' answers in this directory")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="identical-") as tmp:
-        work, base = Path(tmp), Path(tmp) / "base"
+        work, base = args.keep or Path(tmp), Path(tmp) / "base"
+        work.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(base), args.base], check=True)
         try:
             compared, mismatches = compare(base, args.tree.resolve(), args.facilities, work)

@@ -16,12 +16,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import durable_backend, text_numbers
+from . import durable_backend, reuse, text_numbers
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
-from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, DerivedDef, DirectRule, FactDef,
-                     Gap, ListFile, MethodSpec, Reading, Section, VersionFile, VocabularyFile)
+from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, Defaults, DerivedDef, DirectRule,
+                     FactDef, Gap, ListFile, MethodSpec, PlaceGroup, Reading, Section, VersionFile, VocabularyFile)
 from .vocabulary import Constraint, DerivedFact, Vocabulary
 from .yaml_source import SourceDoc, read_file
 
@@ -66,7 +66,7 @@ _FIELD_OF_CHECK = {"date_status_mismatch": "date", "unit_not_numeric": "unit", "
                    "constraint_form": "require", "gap_places": "places"}
 _FIELD_NAMES = sorted({name for model in (VocabularyFile, FactDef, DerivedDef, Citation, VersionFile, DateMark, MethodSpec,
                                           DirectRule, CombinedRule, Category, Criterion, Gap, Reading, Section,
-                                          ConstraintDef)
+                                          ConstraintDef, Defaults, PlaceGroup)
                        for name in model.model_fields})
 
 
@@ -111,6 +111,12 @@ class _Loader:
         # False when a vocabulary file could not be read at all: which facts exist is then
         # unknown, so conditions are not checked against the vocabulary
         self.vocabulary_complete = True
+        self.places = reuse.Places()  # the kinds of place and their named groups, for applies_to
+
+    def expanded(self, doc: SourceDoc, written_out: SourceDoc) -> SourceDoc:
+        """The document as the reuse stages wrote it out stands for the file from now on."""
+        self.docs[self.docs.index(doc)] = written_out
+        return written_out
 
     def name(self, path: Path) -> str:
         """How problems name a file: under the directory the expert edits, not a staged copy."""
@@ -139,11 +145,12 @@ class _Loader:
         places: list[tuple[str, SourceDoc]] = []
         hazards: dict[str, str] = {}
         constraints: list[tuple[SourceDoc, str, ConstraintDef]] = []
-        for path in files:
-            doc = self.read(path)
-            if doc is None:
-                self.vocabulary_complete = False
-                continue
+        read = [doc for doc in map(self.read, files) if doc is not None]
+        self.vocabulary_complete = len(read) == len(files)
+        reused = reuse.expand_vocabulary(read, self.problems)
+        self.broken |= reused.broken
+        self.places = reused.places
+        for doc in (self.expanded(old, new) for old, new in zip(read, reused.docs)):
             try:
                 parsed = VocabularyFile.model_validate(doc.data)
                 sections = (("facts", parsed.facts), ("derived", parsed.derived))
@@ -274,6 +281,7 @@ class _Loader:
         if doc is None:
             self.unreadable_standards.add(path.parent.name)
             return None
+        doc = self.expanded(doc, reuse.expand_version(doc, self.places, self.problems))
         try:
             meta = VersionFile.model_validate(doc.data)
         except ValidationError as exc:
