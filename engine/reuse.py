@@ -127,7 +127,7 @@ def value_sets(drafts: list[Draft], out: VocabularyResult) -> None:
             used.add(wanted)
             owner, values = declared[wanted]
             fact["values"] = dict(values)
-            for path, line in owner.lines.items():
+            for path, line in list(owner.lines.items()):
                 if path[:2] == ("value_sets", wanted) and len(path) > 2:
                     draft.lines[("facts", name, "values") + path[2:]] = line
     for name, (draft, _) in declared.items():

@@ -236,6 +236,9 @@ class Section(_Strict):
     title: Text | None = None  # as the document words it; omitted where the heading text is not known
     gate: dict[str, Any] | None = None
 
+    def __hash__(self) -> int:  # a section is a key of the questionnaire's groups; its gate is a dict
+        return hash((self.clause, self.title))
+
 
 class Defaults(_Strict):
     """What every entry of a version inherits unless it states its own (engine/reuse.py)."""
