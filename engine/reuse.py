@@ -154,6 +154,7 @@ def place_groups(drafts: list[Draft], out: VocabularyResult) -> None:
             else:
                 declared[name] = (draft, spec)
     resolving: list[str] = []
+    in_cycle: set[str] = set()  # a cycle is reported once, at the group where it was found
 
     def members(name: str, draft: Draft, path: Path_) -> list[str] | None:
         """The kinds a name stands for (a kind, `all` in `of`, or a group); None: reported."""
@@ -166,8 +167,12 @@ def place_groups(drafts: list[Draft], out: VocabularyResult) -> None:
             draft.say(path, "group_kind_unknown", name=name, hint=_suggest(str(name), known))
             return None
         if name in resolving:
-            owner = declared[name][0]
-            owner.say(("place_groups", name), "group_cycle", cycle=" → ".join(resolving[resolving.index(name):] + [name]))
+            cycle = resolving[resolving.index(name):]
+            if not in_cycle & set(cycle):
+                declared[name][0].say(("place_groups", name), "group_cycle", cycle=" → ".join(cycle + [name]))
+            in_cycle.update(cycle)
+            return None
+        if name in in_cycle:
             return None
         return resolve(name)
 
@@ -196,7 +201,7 @@ def place_groups(drafts: list[Draft], out: VocabularyResult) -> None:
         return out.places.groups.get(name)
 
     for name in declared:
-        if name not in out.places.groups:
+        if name not in out.places.groups and name not in in_cycle:
             resolve(name)
 
 
@@ -263,7 +268,7 @@ def _text_status(draft: Draft, entry: dict, where: Path_) -> None:
     status = entry.get("text_status")
     if mark is None:
         if status is None and isinstance(source, str):
-            draft.say(where + ("source",), "mark_missing", marks="、".join(MARKS))
+            draft.say(where + ("source",), "mark_missing", marks=" / ".join(MARKS))
             entry["text_status"] = "unverified"  # the problem above is the entry's one mistake
         return
     allowed = MARKS[mark.group(1)]
@@ -342,8 +347,6 @@ def section_gates(draft: Draft, places: Places) -> None:
         for i, criterion in criteria:
             if (criterion.get("clause") == heading and criterion.get("method") in ("exemption", "precondition")
                     and "governs" not in criterion):
-                if not elements:
-                    draft.say(("criteria", i), "governs_none", section=heading)
                 criterion["governs"] = [c.get("id") for _, c in elements]
                 draft.copy_lines(("criteria", i), ("criteria", i, "governs"))
                 for j in range(len(elements)):

@@ -28,8 +28,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gate_repeated": ("条件的第一项重复了所在章节 {section} 的 gate：删去此项，章节的 gate 自动适用",
                       "the condition's first item repeats the gate of its section {section}: delete it, the gate applies"),
     "gate_unused": ("章节 {section} 的 gate 不适用于任何直接或综合判定要素", "the gate of section {section} applies to no element"),
-    "governs_none": ("章节 {section} 中没有直接或综合判定要素可供本条约束", "section {section} has no element for this entry to govern"),
-    "element_set_unknown": ("未知要素集 “{name}”{hint}（见 element_sets）", "unknown element set '{name}' (see element_sets)"),
     "element_set_is_id": ("要素集 “{name}” 与条款编号同名", "element set '{name}' has the name of an entry id"),
     "element_set_unused": ("要素集 “{name}” 没有任何综合判定规则使用", "no combined rule uses the element set '{name}'"),
 }
