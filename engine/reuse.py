@@ -376,7 +376,7 @@ def _gate_condition(draft: Draft, i: int, criterion: dict, k: int, gate: dict, h
 def element_sets(draft: Draft, places: Places) -> None:
     """`element_sets`: a named list of elements; its name among a combined rule's elements stands for them."""
     declared = {name: members for name, members in _entries(draft.data, "element_sets").items() if isinstance(members, list)}
-    ids = {c.get("id") for _, c in _criteria(draft)}
+    ids = {c["id"] for _, c in _criteria(draft) if isinstance(c.get("id"), str)}
     for name in declared:
         if name in ids:
             draft.say(("element_sets", name), "element_set_is_id", name=name)
