@@ -34,7 +34,7 @@ import engine
 assert engine.__file__.startswith(tree), engine.__file__
 from engine.loader import load
 from engine.engine import Engine
-from engine import listing, questionnaire
+from engine import catalogue, listing, questionnaire
 bundle = load(tree + "/rules")
 if mode == "corpus":
     from bench.corpus import facilities, judge_days
@@ -49,6 +49,8 @@ days = sorted({*corpus["days"], *(d.isoformat() for v in bundle.versions
 aliases = getattr(bundle, "aliases", {})
 with open(out_path, "w") as out, Engine(bundle) as judge:
     out.write(json.dumps({"aliases": aliases}) + "\n")
+    for criterion_id in bundle.criteria:
+        out.write(json.dumps([f"criterion {criterion_id}", catalogue.criterion(bundle, criterion_id).model_dump_json()]) + "\n")
     for day in map(dt.date.fromisoformat, days):
         for i, facts in enumerate(corpus["facilities"]):
             j = judge.judge(facts, day)
@@ -88,6 +90,11 @@ def _comparable(answer: str, aliases: dict[str, str]) -> str:
     return text
 
 
+def _renamed(key: str, aliases: dict[str, str]) -> str:
+    kind, _, rest = key.partition(" ")
+    return f"{kind} {aliases.get(rest, rest)}" if kind == "criterion" else key
+
+
 def compare(base: Path, tree: Path, count: int, work: Path) -> tuple[int, list[str]]:
     corpus = work / "corpus.json"
     _run(base, str(corpus), f"count:{count}", "corpus")
@@ -95,6 +102,7 @@ def compare(base: Path, tree: Path, count: int, work: Path) -> tuple[int, list[s
     _run(tree, str(corpus), str(work / "tree.jsonl"), "judge")
     _, before = _answers(work / "base.jsonl")
     aliases, after = _answers(work / "tree.jsonl")
+    before = {_renamed(key, aliases): answer for key, answer in before.items()}
     mismatches = [key for key in sorted(before.keys() | after.keys())
                   if key not in before or key not in after
                   or _comparable(before[key], aliases) != _comparable(after[key], {})]

@@ -430,6 +430,9 @@ class _Loader:
             entries = [(c.id, ("criteria", _index_of(version.meta.criteria, c.spec), "id")) for c in version.criteria]
             entries += [(r.id, ("method", "combined", _index_of(version.meta.method.combined, r.spec), "id"))
                         for r in version.combined]
+            # a former id (kept so that stored ids still resolve) is an id like the others: used once
+            entries += [(former, where[:-1] + ("formerly", j)) for where in [w for _, w in entries]
+                        for j, former in enumerate(_entry_at(version, where).formerly)]
             for entry_id, where in entries:
                 if entry_id in first:
                     f, ln = first[entry_id]
@@ -554,6 +557,11 @@ def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocab
                                    f"unknown criterion '{ref}'")
 
 
+def _entry_at(version: Version, where: tuple) -> Any:
+    """The declared entry at ('criteria', i, ...) or ('method', 'combined', i, ...)."""
+    return version.meta.criteria[where[1]] if where[0] == "criteria" else version.meta.method.combined[where[2]]
+
+
 def _declared(version: Version) -> tuple:
     """Every entry the version's file declares, also those whose condition could not be used
     (already reported there): a reference to one is not a second mistake."""
@@ -609,7 +617,8 @@ def _load_checked(loader: _Loader, root: Path) -> Bundle:
     if loader.problems:
         raise RuleError(loader.problems)
     warnings = text_numbers.unquoted_numbers(versions, vocab, loader.docs)
-    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists, warnings)
+    aliases = {former: entry.id for v in versions for entry in _declared(v) for former in entry.formerly}
+    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists, warnings, aliases)
 
 
 def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:

@@ -146,7 +146,8 @@ class Reading(_Strict):
 
 
 class Criterion(_Strict):
-    id: Identifier
+    id: Identifier   # <standard>-<version>.<clause>, e.g. gb45067-2024.5.2.1 (README: ids)
+    formerly: list[Identifier] = []  # ids it had before: integrators' stored ids still resolve
     clause: Annotated[str, Field(min_length=1, max_length=60)]
     text: Text
     text_status: TextStatus
@@ -168,6 +169,7 @@ class Category(_Strict):
 
 class CombinedRule(_Strict):
     id: Identifier
+    formerly: list[Identifier] = []
     clause: Annotated[str, Field(min_length=1, max_length=60)]
     text: Text
     text_status: TextStatus
