@@ -11,7 +11,7 @@ section (and an exception or precondition at the section's heading governs them)
 Each stage below rewrites the parsed YAML document (dicts and lists, with the line of every
 value moved along) into what the schema and the condition parser read, and reports what it
 cannot rewrite, naming the file, line and field. The stages run in the order listed in
-VOCABULARY_STAGES and VERSION_STAGES; their words are in reuse_messages.
+VOCABULARY_STAGES and VERSION_STAGES; their words are in rule_messages.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from .conditions import _suggest
 from .errors import RuleProblem
-from .reuse_messages import words
+from .rule_messages import words
 from .schema import clause_in_section
 from .yaml_source import SourceDoc
 

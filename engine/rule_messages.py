@@ -1,10 +1,18 @@
-"""The words of the reuse stages' problems (engine/reuse.py), in one place: Chinese, then English.
-
-Each entry is formatted with the names the stage gives (str.format)."""
+"""The words of the loader stages' problems (engine/load_stages.py, engine/reuse.py), in one
+place: Chinese, then English. Each entry is formatted with the names the stage gives (str.format)."""
 
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # load stages (engine/load_stages.py)
+    "file_misplaced": ("文件不在约定位置（facts/*.yaml、standards/<标准>/<版本>.yaml 或 lists/*.yaml）",
+                       "file is not where rule files go (facts/*.yaml, standards/<standard>/<version>.yaml or lists/*.yaml)"),
+    "id_twice": ("编号 “{id}” 重复（已在 {where} 使用）", "id '{id}' is used twice (also at {where})"),
+    "versions_overlap": ("与 {other} 的有效期重叠：同一标准同一天只能有一个版本有效",
+                         "in force on the same days as {other}: one version per standard per day"),
+    "previous_unknown": ("“{ref}” 不是本标准其他版本中的条款", "'{ref}' is not an entry of another version of this standard"),
+    "not_expressible": ("durable-rules 无法表达该条件：{zh}", "durable-rules cannot express this condition: {en}"),
+    # reuse stages (engine/reuse.py)
     "value_set_unknown": ("未知取值集 “{name}”{hint}（见词汇表 value_sets）",
                           "unknown value set '{name}' (see value_sets in the vocabulary)"),
     "value_set_twice": ("取值集 “{name}” 重复定义（已在 {where} 定义）", "value set '{name}' is defined twice (also at {where})"),
