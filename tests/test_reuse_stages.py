@@ -107,3 +107,25 @@ def test_the_bundled_files_use_each_kind_of_reuse():
     text = "\n".join(p.read_text(encoding="utf-8") for p in rules.rglob("*.yaml"))
     for key in ("value_sets:", "place_groups:", "defaults:", "gate:", "element_sets:"):
         assert key in text, key
+
+
+def test_a_place_kind_added_later_joins_the_school_group(tmp_path):
+    """The MOE guide's clauses about 'every place of a school' reach a kind of place added to the
+    vocabulary after they were written: the group is defined by what it leaves out."""
+    import datetime as dt
+    import shutil
+
+    from engine.engine import Engine
+    from engine.loader import load
+
+    rules = Path(shutil.copytree(Path(__file__).resolve().parent.parent / "rules", tmp_path / "rules"))
+    places = rules / "facts" / "places.yaml"
+    text = places.read_text(encoding="utf-8")
+    assert text.count("      other_building: 其他房屋建筑\n") == 1
+    places.write_text(text.replace("      other_building: 其他房屋建筑\n",
+                                   "      other_building: 其他房屋建筑\n      sports_field: 室外运动场\n"), encoding="utf-8")
+    bundle = load(rules)
+    with Engine(bundle) as engine:
+        judged = engine.judge({"place_kind": "sports_field", "fire_responsibility_system_sound": False}, dt.date(2026, 1, 15))
+    assert judged.classification == "major"
+    assert [f.criterion for f in judged.findings] == [bundle.current_id("moe2024.fire.1")]
