@@ -324,6 +324,9 @@ def applies_to_groups(draft: Draft, places: Places) -> None:
                 continue
             value = [value]
         if isinstance(value, list):
+            spelled = [g for g, kinds in places.groups.items() if len(value) > 1 and set(value) == set(kinds)]
+            if spelled:
+                draft.say(at, "group_spelled_out", name=spelled[0])
             entry["applies_to"] = _splice(value, draft, at, places.groups, lambda _: None)
 
 

@@ -21,6 +21,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "group_is_kind": ("场所组 “{name}” 与场所类型同名", "place group '{name}' has the name of a place kind"),
     "group_unknown": ("未知场所组 “{name}”{hint}（见词汇表 place_groups）",
                       "unknown place group '{name}' (see place_groups in the vocabulary)"),
+    "group_spelled_out": ("所列场所正是场所组 “{name}”：写 applies_to: {name}（以后新增的场所类型随组适用）",
+                          "these places are the place group '{name}': write applies_to: {name} (a kind added later joins it)"),
     "group_kind_unknown": ("未知场所类型 “{name}”{hint}", "unknown place kind '{name}'"),
     "group_cycle": ("场所组循环引用：{cycle}", "place groups refer to each other in a cycle: {cycle}"),
     "group_empty": ("场所组 “{name}” 不含任何场所类型", "place group '{name}' holds no place kind"),
