@@ -8,7 +8,8 @@ bench and tests use) with two trees: REV, checked out in a temporary `git worktr
 (default: this tree). Each tree answers with its own engine and its own rules: the full and the
 compact JSON of every judgement, and the JSON of every questionnaire and list in force on
 those days. The answers are compared byte for byte once the ids the new rules renamed are
-mapped through their aliases (`aliases` in the new tree's bundle, none before) and the rules
+mapped through their aliases (`aliases` in the new tree's bundle, none before; also where a
+note's sentence names one) and the rules
 digest (which names the bytes of the rule files, so differs by design) is set aside.
 Prints the count compared and every mismatch; exits 1 on any mismatch.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -83,11 +85,13 @@ def _without_digest(value: object) -> object:
 
 
 def _comparable(answer: str, aliases: dict[str, str]) -> str:
-    """The answer with the rules digest set aside and old ids (as JSON strings) renamed."""
+    """The answer with the rules digest set aside and old ids renamed, as values and where a
+    sentence names them (条款 moe2024.fire.10（…）)."""
     text = json.dumps(_without_digest(json.loads(answer)), ensure_ascii=False, separators=(",", ":"))
-    for old, new in aliases.items():
-        text = text.replace(json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False))
-    return text
+    if not aliases:
+        return text
+    names = "|".join(re.escape(old) for old in sorted(aliases, key=len, reverse=True))
+    return re.sub(f"(?<![a-z0-9._-])({names})(?![a-z0-9_-]|\\.[a-z0-9])", lambda m: aliases[m.group(1)], text)
 
 
 def _renamed(key: str, aliases: dict[str, str]) -> str:
