@@ -83,6 +83,11 @@ class Bundle:
     lists: dict[str, ListFile]  # list id (file stem) -> declared list
     # what lint points out without refusing the rules (e.g. a threshold its clause's text does not state)
     warnings: tuple[RuleProblem, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)  # a former id -> the entry's id now
+
+    def current_id(self, entry_id: str) -> str:
+        """The id an entry has now, also when asked for by an id it had before."""
+        return self.aliases.get(entry_id, entry_id)
 
     def versions_on(self, day: dt.date) -> list[Version]:
         return [v for v in self.versions if v.in_force(day)]

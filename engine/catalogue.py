@@ -94,7 +94,7 @@ def criterion_view(bundle: Bundle, version: Version, compiled: CompiledCriterion
 
 
 def criterion(bundle: Bundle, criterion_id: str) -> CriterionView | None:
-    found = bundle.criteria.get(criterion_id)
+    found = bundle.criteria.get(bundle.current_id(criterion_id))
     return criterion_view(bundle, *found) if found else None
 
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 import difflib
 import hashlib
 import traceback
-from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from . import durable_backend, text_numbers
+from . import load_stages, reuse, text_numbers
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
-from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, DerivedDef, DirectRule, FactDef,
-                     Gap, ListFile, MethodSpec, Reading, Section, VersionFile, VocabularyFile)
+from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, Defaults, DerivedDef, DirectRule,
+                     FactDef, Gap, ListFile, MethodSpec, PlaceGroup, Reading, Section, VersionFile, VocabularyFile)
 from .vocabulary import Constraint, DerivedFact, Vocabulary
 from .yaml_source import SourceDoc, read_file
 
@@ -66,7 +64,7 @@ _FIELD_OF_CHECK = {"date_status_mismatch": "date", "unit_not_numeric": "unit", "
                    "constraint_form": "require", "gap_places": "places"}
 _FIELD_NAMES = sorted({name for model in (VocabularyFile, FactDef, DerivedDef, Citation, VersionFile, DateMark, MethodSpec,
                                           DirectRule, CombinedRule, Category, Criterion, Gap, Reading, Section,
-                                          ConstraintDef)
+                                          ConstraintDef, Defaults, PlaceGroup)
                        for name in model.model_fields})
 
 
@@ -111,6 +109,12 @@ class _Loader:
         # False when a vocabulary file could not be read at all: which facts exist is then
         # unknown, so conditions are not checked against the vocabulary
         self.vocabulary_complete = True
+        self.places = reuse.Places()  # the kinds of place and their named groups, for applies_to
+
+    def expanded(self, doc: SourceDoc, written_out: SourceDoc) -> SourceDoc:
+        """The document as the reuse stages wrote it out stands for the file from now on."""
+        self.docs[self.docs.index(doc)] = written_out
+        return written_out
 
     def name(self, path: Path) -> str:
         """How problems name a file: under the directory the expert edits, not a staged copy."""
@@ -139,11 +143,12 @@ class _Loader:
         places: list[tuple[str, SourceDoc]] = []
         hazards: dict[str, str] = {}
         constraints: list[tuple[SourceDoc, str, ConstraintDef]] = []
-        for path in files:
-            doc = self.read(path)
-            if doc is None:
-                self.vocabulary_complete = False
-                continue
+        read = [doc for doc in map(self.read, files) if doc is not None]
+        self.vocabulary_complete = len(read) == len(files)
+        reused = reuse.expand_vocabulary(read, self.problems)
+        self.broken |= reused.broken
+        self.places = reused.places
+        for doc in (self.expanded(old, new) for old, new in zip(read, reused.docs)):
             try:
                 parsed = VocabularyFile.model_validate(doc.data)
                 sections = (("facts", parsed.facts), ("derived", parsed.derived))
@@ -274,6 +279,7 @@ class _Loader:
         if doc is None:
             self.unreadable_standards.add(path.parent.name)
             return None
+        doc = self.expanded(doc, reuse.expand_version(doc, self.places, self.problems))
         try:
             meta = VersionFile.model_validate(doc.data)
         except ValidationError as exc:
@@ -413,47 +419,6 @@ class _Loader:
                     self.problem(doc, where + ("reading",), "只有 exemption 与 precondition 可以写 reading",
                                  "only exemption and precondition entries take reading")
 
-    # -- whole bundle ----------------------------------------------------------------------
-    def cross_checks(self, versions: list[Version]) -> None:
-        first: dict[str, tuple[str, int | None]] = {}
-        docs = {d.file: d for d in self.docs}
-        for version in versions:
-            doc = docs[version.file]
-            entries = [(c.id, ("criteria", _index_of(version.meta.criteria, c.spec), "id")) for c in version.criteria]
-            entries += [(r.id, ("method", "combined", _index_of(version.meta.method.combined, r.spec), "id"))
-                        for r in version.combined]
-            for entry_id, where in entries:
-                if entry_id in first:
-                    f, ln = first[entry_id]
-                    self.problem(doc, where, f"编号 “{entry_id}” 重复（已在 {f}:{ln} 使用）",
-                                 f"id '{entry_id}' is used twice (also at {f}:{ln})")
-                else:
-                    first[entry_id] = (version.file, doc.line_of(where))
-        by_standard: dict[str, list[Version]] = defaultdict(list)
-        for version in versions:
-            by_standard[version.standard].append(version)
-        for standard, group in by_standard.items():
-            for i, a in enumerate(group):
-                for b in group[i + 1:]:
-                    if _overlap(a, b):
-                        doc = docs[b.file]
-                        self.problem(doc, ("effective",), f"与 {a.file} 的有效期重叠：同一标准同一天只能有一个版本有效",
-                                     f"in force on the same days as {a.file}: one version per standard per day")
-        self._previous_links(versions, docs)
-        for version in versions:
-            doc = docs[version.file]
-            checks = [(("criteria", _index_of(version.meta.criteria, c.spec), "condition"), c.condition)
-                      for c in version.criteria]
-            checks += [(("method", "combined", _index_of(version.meta.method.combined, r.spec), "category", "condition"),
-                        r.category) for r in version.combined]
-            for where, condition in checks:
-                error = durable_backend.expressible(condition)
-                if error:
-                    zh, _, en = error.partition(" / ")  # expressible words its own limits in both languages
-                    self.problem(doc, where, f"durable-rules 无法表达该条件：{zh}",
-                                 f"durable-rules cannot express this condition: {en or zh}")
-
-
     def list_file(self, path: Path, vocab: Vocabulary | None, versions: list[Version]) -> ListFile | None:
         doc = self.read(path)
         if doc is None:
@@ -494,28 +459,11 @@ class _Loader:
                 scopes.append(places)
         return tuple(scopes)
 
-    def _previous_links(self, versions: list[Version], docs: dict[str, SourceDoc]) -> None:
-        """`previous` names entries of another version of the same standard."""
-        owner = {entry.id: v for v in versions for entry in _declared(v)}
-        for version in versions:
-            entries = [(("criteria", i), c) for i, c in enumerate(version.meta.criteria)]
-            entries += [(("method", "combined", i), r) for i, r in enumerate(version.meta.method.combined
-                                                                              if version.meta.method else [])]
-            for where, spec in entries:
-                for j, ref in enumerate(spec.previous):
-                    other = owner.get(ref)
-                    if other is None and version.standard in self.unreadable_standards:
-                        continue
-                    if other is None or other.standard != version.standard or other is version:
-                        self.problem(docs[version.file], where + ("previous", j),
-                                     f"“{ref}” 不是本标准其他版本中的条款",
-                                     f"'{ref}' is not an entry of another version of this standard")
-
 
 def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocabulary | None,
                  versions: list[Version]) -> None:
     standards = {v.standard for v in versions}
-    entry_ids = {e.id for v in versions for e in _declared(v)}
+    entry_ids = {e.id for v in versions for e in load_stages.declared(v)}
     places = (vocab.facts[vocab.place_fact].values or {}) if vocab and vocab.place_fact else {}
     seen: set[str] = set()
     for i, area in enumerate(parsed.areas):
@@ -546,27 +494,6 @@ def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocab
                                    f"unknown criterion '{ref}'")
 
 
-def _declared(version: Version) -> tuple:
-    """Every entry the version's file declares, also those whose condition could not be used
-    (already reported there): a reference to one is not a second mistake."""
-    return (*version.meta.criteria, *(version.meta.method.combined if version.meta.method else ()))
-
-
-def _index_of(entries: list, spec: Any) -> int:
-    """Where a compiled entry's spec sits in its file (compiled lists skip entries that failed)."""
-    return next(j for j, entry in enumerate(entries) if entry is spec)
-
-
-def _overlap(a: Version, b: Version) -> bool:
-    def span(v: Version):
-        start = v.meta.effective.date
-        end = v.meta.superseded.date if v.meta.superseded else None
-        return start, end
-    (s1, e1), (s2, e2) = span(a), span(b)
-    starts_before_end = lambda s, e: s is None or e is None or s < e  # noqa: E731
-    return starts_before_end(s1, e2) and starts_before_end(s2, e1)
-
-
 def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     """Load and check every rule file under root; RuleError lists every problem found.
     shown_as: the directory to name in problems when root is a copy of it (a staged reload)."""
@@ -584,24 +511,15 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
 
 
 def _load_checked(loader: _Loader, root: Path) -> Bundle:
-    fact_files = sorted((root / "facts").glob("*.yaml"))
-    version_files = sorted((root / "standards").glob("*/*.yaml"))
-    list_files = sorted((root / "lists").glob("*.yaml"))
-    stray = sorted(set(root.rglob("*.y*ml")) - set(fact_files) - set(version_files) - set(list_files))
-    for path in stray:
-        loader.problems.append(RuleProblem(
-            loader.name(path), None, (), "文件不在约定位置（facts/*.yaml、standards/<标准>/<版本>.yaml 或 lists/*.yaml）",
-            "file is not where rule files go (facts/*.yaml, standards/<standard>/<version>.yaml or lists/*.yaml)"))
-    vocab = loader.vocabulary(fact_files)
-    usable = vocab if loader.vocabulary_complete else None
-    versions = [v for v in (loader.version(p, usable) for p in version_files) if v is not None]
-    loader.cross_checks(versions)
-    lists = {p.stem: parsed for p in list_files if (parsed := loader.list_file(p, usable, versions)) is not None}
-    versions = [replace(v, gap_scopes=loader.gap_scopes(v, lists)) for v in versions]
+    state = load_stages.LoadState(root)
+    for _, stage in load_stages.STAGES:
+        stage(loader, state)
     if loader.problems:
         raise RuleError(loader.problems)
-    warnings = text_numbers.unquoted_numbers(versions, vocab, loader.docs)
-    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists, warnings)
+    versions = state.versions
+    warnings = text_numbers.unquoted_numbers(versions, state.vocabulary, loader.docs)
+    aliases = {former: entry.id for v in versions for entry in load_stages.declared(v) for former in entry.formerly}
+    return Bundle(loader.name(root), state.vocabulary, tuple(versions), loader.digest(), state.lists, warnings, aliases)
 
 
 def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from .bundle import Bundle, Version
 from .conditions import All, AnyOf, Compare, Node, describe, display_value, evaluate, expand, facts_of
-from .schema import FactDef, Section
+from .schema import FactDef, Section, clause_in_section
 from .vocabulary import Vocabulary
 
 TYPE_WORDS = {"boolean": "是/否", "integer": "整数", "number": "数值", "enum": "选项", "date": "日期"}
@@ -301,16 +301,8 @@ def only_if_text(gates: list[Gate]) -> str | None:
 # --- the questionnaire ------------------------------------------------------------------------
 
 def section_of(clause: str, sections: list[Section]) -> Section | None:
-    """The section whose clause is the longest prefix of this one; a prefix ending in a digit
-    must not be followed by one (5.2 holds 5.2.1 and 5.2.10, not 5.20)."""
-    def holds(section: Section) -> bool:
-        prefix = section.clause
-        if not clause.startswith(prefix):
-            return False
-        rest = clause[len(prefix):]
-        return not (rest and prefix[-1].isdigit() and rest[0].isdigit())
-
-    return max((s for s in sections if holds(s)), key=lambda s: len(s.clause), default=None)
+    """The section whose clause is the longest prefix of this one."""
+    return max((s for s in sections if clause_in_section(clause, s.clause)), key=lambda s: len(s.clause), default=None)
 
 
 @dataclass

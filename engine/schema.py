@@ -111,7 +111,16 @@ class ConstraintDef(_Strict):
         return self
 
 
+class PlaceGroup(_Strict):
+    """Every kind of place of `of` (`all`: of the place fact; or another group) but those in `but`."""
+
+    of: Identifier = "all"
+    but: list[Identifier] = []
+
+
 class VocabularyFile(_Strict):
+    value_sets: dict[Identifier, dict[Identifier, Text]] = {}  # enum values declared once (`values: <set>`)
+    place_groups: dict[Identifier, list[Identifier] | PlaceGroup] = {}  # named groups of place kinds
     facts: dict[Identifier, FactDef] = {}
     derived: dict[Identifier, DerivedDef] = {}
     hazards: dict[Identifier, Text] = {}  # kinds of hazard a criterion can be about (火灾、燃气……)
@@ -137,7 +146,8 @@ class Reading(_Strict):
 
 
 class Criterion(_Strict):
-    id: Identifier
+    id: Identifier   # <standard>-<version>.<clause>, e.g. gb45067-2024.5.2.1 (README: ids)
+    formerly: list[Identifier] = []  # ids it had before: integrators' stored ids still resolve
     clause: Annotated[str, Field(min_length=1, max_length=60)]
     text: Text
     text_status: TextStatus
@@ -159,6 +169,7 @@ class Category(_Strict):
 
 class CombinedRule(_Strict):
     id: Identifier
+    formerly: list[Identifier] = []
     clause: Annotated[str, Field(min_length=1, max_length=60)]
     text: Text
     text_status: TextStatus
@@ -208,12 +219,35 @@ class Gap(_Strict):
         return self
 
 
+def clause_in_section(clause: str, heading: str) -> bool:
+    """Whether a clause number falls under a section's: a prefix ending in a digit must not be
+    followed by one (5.2 holds 5.2.1 and 5.2.10, not 5.20)."""
+    if not clause.startswith(heading):
+        return False
+    rest = clause[len(heading):]
+    return not (rest and heading[-1].isdigit() and rest[0].isdigit())
+
+
 class Section(_Strict):
     """A heading of the document that groups clauses (e.g. 5.2 锅炉, 7.3 安全疏散设施及灭火救援条件):
-    a clause belongs to the section whose number is its longest prefix."""
+    a clause belongs to the section whose number is its longest prefix. A `gate` (the section's
+    equipment or circumstance, e.g. 场所有锅炉) heads the condition of each element of the section
+    (engine/reuse.py writes it out)."""
 
     clause: Annotated[str, Field(min_length=1, max_length=60)]
     title: Text | None = None  # as the document words it; omitted where the heading text is not known
+    gate: dict[str, Any] | None = None
+
+    def __hash__(self) -> int:  # a section is a key of the questionnaire's groups; its gate is a dict
+        return hash((self.clause, self.title))
+
+
+class Defaults(_Strict):
+    """What every entry of a version inherits unless it states its own (engine/reuse.py)."""
+
+    source: Text | None = None
+    hazards: list[Identifier] | None = None
+    applies_to: list[Identifier] | Identifier | None = None
 
 
 class Precedence(_Strict):
@@ -240,7 +274,9 @@ class VersionFile(_Strict):
     changes: list[Text] = []
     method: MethodSpec | None = None
     precedence: Precedence | None = None
+    defaults: Defaults | None = None
     sections: list[Section] = []
+    element_sets: dict[Identifier, list[Identifier]] = {}  # named element lists for combined rules
     criteria: list[Criterion] = []
     gaps: list[Gap] = []
     note: Text | None = None

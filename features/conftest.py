@@ -12,8 +12,8 @@ Step vocabulary (quotes are part of the text; 而且/但是 continue the previou
                                                   (the value 未提供: the fact is not known)
   当 进行判定                                    the real durable-rules engine, one per test session
   那么 判定结果为 "重大事故隐患"                  重大事故隐患 | 一般隐患 | 未发现隐患 | 无法判定
-  那么 条款 "moe2024.fire.2" 触发
-  那么 条款 "moe2024.fire.2" 未触发
+  那么 条款 "moe-edu-guide-2024.3.1.2" 触发
+  那么 条款 "moe-edu-guide-2024.3.1.2" 未触发
   那么 条款 "gb35181-2017.6.8" 触发但不计入重大事故隐患             a finding with counts_toward_major false
   那么 条款 "gb35181-2017.6.8" 触发但因条款 "gb35181-2017.5.1.3.b" 不计入重大事故隐患   ... and blocked_by names it
   那么 综合判定 "gb35181-2017.5.3.3.a" 构成重大事故隐患           Judgement.combined: major is true
@@ -49,7 +49,7 @@ TAG = re.compile(r"@(\S+)")
 
 def pytest_configure(config: pytest.Config) -> None:
     """Feature tags become pytest markers; register them so --strict-markers accepts them
-    (and `pytest -m moe2024.fire.8` selects the scenarios of one criterion)."""
+    (and `pytest -m moe-edu-guide-2024.3.1.8` selects the scenarios of one criterion)."""
     tags: set[str] = set()
     for path in hb.FEATURES_DIR.rglob("*.feature"):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -266,7 +266,7 @@ def _note(hazard_case: hb.Case, text: str) -> None:
 # === 规则文件检查 (features/规则文件检查.feature): hazard lint and its warnings ===================
 #
 #   假如 复制随附的规则库                            a copy of rules/ in the test's temporary directory
-#   假如 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe2024.fire.8" 的 "percent: 80" 改为 "percent: 90"
+#   假如 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe-edu-guide-2024.3.1.8" 的 "percent: 80" 改为 "percent: 90"
 #                                                    one line of that criterion's entry, in the copy
 #   当 检查规则文件                                  hazard lint on the copy (else on the bundled rules)
 #   当 从严检查规则文件                              hazard lint --strict

@@ -134,8 +134,8 @@ def test_unknown_baseline_names_the_known_ones():
 
 
 def test_unknown_criterion_fails(hazard_engine):
-    assert "没有编号为“moe2024.fire.11”的条款" in _failure(
-        lambda: hb.check_criterion_known(hazard_engine.bundle, "moe2024.fire.11"))
+    assert "没有编号为“moe-edu-guide-2024.3.1.11”的条款" in _failure(
+        lambda: hb.check_criterion_known(hazard_engine.bundle, "moe-edu-guide-2024.3.1.11"))
 
 
 def test_combined_rule_ids(hazard_engine):

@@ -22,7 +22,7 @@
 
   场景: 阈值从 80% 改为 90% 而原文未改，检查通过但提醒改动的那一行
     假如 复制随附的规则库
-    而且 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe2024.fire.8" 的 "percent: 80" 改为 "percent: 90"
+    而且 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe-edu-guide-2024.3.1.8" 的 "percent: 80" 改为 "percent: 90"
     当 检查规则文件
     那么 检查通过
     而且 有一条提醒指向改动的那一行，并提到 "90%"
@@ -30,7 +30,7 @@
 
   场景: 从严检查时，提醒使检查不通过
     假如 复制随附的规则库
-    而且 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe2024.fire.8" 的 "percent: 80" 改为 "percent: 90"
+    而且 在副本的 "standards/moe-edu-guide/2024.yaml" 中把条款 "moe-edu-guide-2024.3.1.8" 的 "percent: 80" 改为 "percent: 90"
     当 从严检查规则文件
     那么 检查不通过
     而且 有一条提醒指向改动的那一行，并提到 "90%"

@@ -91,8 +91,8 @@ def test_cli_list_writes_every_format(tmp_path, capsys):
 def test_diff_ga653_to_gb35181_2017_shows_the_recorded_changes(bundle):
     diff = listing.diff_versions(bundle, "gb35181", "2006", "2017")
     changed = {(c.old.id, c.new.id): c.what for c in diff.changes if c.kind == "changed"}
-    assert ("ga653-2006.4.5.a", "gb35181-2017.5.1.2") in changed       # 可以立即整改的 → 不能立即改正
-    assert "判定方法" in changed[("ga653-2006.4.5.a", "gb35181-2017.5.1.2")]
+    assert ("gb35181-2006.4.5.a", "gb35181-2017.5.1.2") in changed       # 可以立即整改的 → 不能立即改正
+    assert "判定方法" in changed[("gb35181-2006.4.5.a", "gb35181-2017.5.1.2")]
     assert any(c.kind == "added" and c.new.id == "gb35181-2017.6.3" for c in diff.changes)
     text = list_render.version_diff_text(diff)
     assert "【变更" in text and "旧（" in text and "新（" in text

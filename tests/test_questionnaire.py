@@ -184,10 +184,10 @@ def test_no_question_of_a_standard_limited_to_other_places(bundle):
 def test_derived_facts_are_asked_through_what_defines_them_as_far_as_the_place_leaves_open(bundle):
     canteen = _by_fact(questionnaire(bundle, "canteen", MAIN_DAY))
     # a canteen is a crowded place whatever the answer, so 人员密集场所 asks nothing of it ...
-    assert {c.criterion for c in canteen["public_assembly_place"].clauses} == {"moe2024.fire.7"}
+    assert {c.criterion for c in canteen["public_assembly_place"].clauses} == {"moe-edu-guide-2024.3.1.7"}
     laboratory = _by_fact(questionnaire(bundle, "laboratory", MAIN_DAY))
     # ... while a laboratory is one only if it is a public assembly place
-    assert {"moe2024.fire.3", "moe2024.fire.8", "moe2024.fire.9"} <= {
+    assert {"moe-edu-guide-2024.3.1.3", "moe-edu-guide-2024.3.1.8", "moe-edu-guide-2024.3.1.9"} <= {
         c.criterion for c in laboratory["public_assembly_place"].clauses}
     assert laboratory["escape_obstructed_by_doors_windows"].only_if_text == "仅当“属于公众聚集场所”答“是”时填写"
 

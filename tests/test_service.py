@@ -37,7 +37,7 @@ def test_dormitory_in_basement_is_major_with_its_clause_and_facts(server):
     assert r.status_code == 200
     body = r.json()
     assert body["classification"] == "major" and body["label"] == "重大事故隐患"
-    finding = next(f for f in body["findings"] if f["criterion"] == "moe2024.fire.2")
+    finding = next(f for f in body["findings"] if f["criterion"] == "moe-edu-guide-2024.3.1.2")
     assert finding["citation"]["document_number"] == "教发厅函〔2024〕20号"
     assert {f["name"] for f in finding["facts"]} == {"place_kind", "floor_position"}
     assert r.headers["X-Rules-Digest"] == body["provenance"]["rules_digest"]
@@ -108,7 +108,7 @@ def test_catalogue_endpoints(server):
     assert any(s["id"] == "moe-edu-guide" for s in standards)
     one = httpx.get(f"{server}/v1/standards/moe-edu-guide").json()
     assert one["versions"][0]["state"] == "in_force"
-    criterion = httpx.get(f"{server}/v1/criteria/moe2024.fire.8").json()
+    criterion = httpx.get(f"{server}/v1/criteria/moe-edu-guide-2024.3.1.8").json()
     assert "80%" in criterion["text"] and "80%" in criterion["condition"]
     assert httpx.get(f"{server}/v1/criteria/nope").status_code == 404
     assert httpx.get(f"{server}/v1/standards/nope").status_code == 404
@@ -116,6 +116,18 @@ def test_catalogue_endpoints(server):
     assert schema["additionalProperties"] is False and "place_kind" in schema["properties"]
     assert httpx.get(f"{server}/openapi.json").status_code == 200
     assert httpx.get(f"{server}/docs").status_code == 200
+
+
+def test_an_id_an_entry_had_before_still_answers_with_its_id_now(server):
+    """Integrators' stored ids: every former id (rules' `formerly`) answers as the entry it became."""
+    from engine.loader import load
+    aliases = load(ROOT / "rules").aliases
+    assert aliases  # the bundled files renamed ids to one scheme
+    for former, now in aliases.items():
+        criterion = httpx.get(f"{server}/v1/criteria/{former}")
+        assert criterion.status_code == 200 and criterion.json()["id"] == now, former
+    judged = httpx.post(f"{server}/v1/judgements", json={"facts": DORMITORY, "as_of": AS_OF}).json()
+    assert judged["findings"] and not {f["criterion"] for f in judged["findings"]} & set(aliases)
 
 
 def test_reload_needs_the_right_token(server):
@@ -189,7 +201,7 @@ def test_the_readme_curl_example_gives_the_documented_answer(server):
     body = json.loads((ROOT / "examples" / "api" / "student-dormitory-basement.json").read_text(encoding="utf-8"))
     answer = httpx.post(f"{server}/v1/judgements", json=body).json()
     assert (answer["classification"], answer["label"]) == ("major", "重大事故隐患")
-    assert [f["criterion"] for f in answer["findings"]] == ["moe2024.fire.2"]
+    assert [f["criterion"] for f in answer["findings"]] == ["moe-edu-guide-2024.3.1.2"]
     assert answer["missing_facts"] == {"decisive": [], "other": []}
     assert answer["exceptions_pending"] == []
     assert not answer["coverage"]["complete"]

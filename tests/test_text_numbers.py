@@ -273,7 +273,7 @@ def test_bundled_threshold_edited_80_to_90_warns_at_its_line(tmp_path: Path):
     file.write_text("".join(text), encoding="utf-8")
     [warning] = engine.load(rules).warnings
     assert (Path(warning.file), warning.line) == (file, line)
-    assert warning.zh.startswith("moe2024.fire.8：") and "90%" in warning.zh and "规定值的80%" in warning.zh
+    assert warning.zh.startswith("moe-edu-guide-2024.3.1.8：") and "90%" in warning.zh and "规定值的80%" in warning.zh
 
 
 # --- hazard lint --------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def test_worker_replaced_while_a_refused_file_is_in_place_serves_the_active_rule
         server_port = int(base.rsplit(":", 1)[1])
         before = worker_pids(proc.pid)
         target = rules / "standards" / "moe-edu-guide" / "2024.yaml"
-        target.write_text(target.read_text(encoding="utf-8").replace("id: moe2024.fire.2\n", "id: moe2024.fire.1\n", 1),
+        target.write_text(target.read_text(encoding="utf-8").replace("id: moe-edu-guide-2024.3.1.2\n", "id: moe-edu-guide-2024.3.1.1\n", 1),
                           encoding="utf-8")
         assert httpx.post(f"{base}/v1/admin/reload", headers={"Authorization": "Bearer test-token"},
                           timeout=60).status_code == 422  # refused: the old rules keep serving

@@ -80,7 +80,7 @@ def broken_variants(original: str) -> list[tuple[str, str]]:
         ("unknown fact", original.replace("condition: {fact: fire_responsibility_system_sound, eq: false}",
                                           "condition: {fact: no_such_fact, eq: false}", 1)),
         ("half-written file", raw[: len(raw) // 2].decode("utf-8", errors="ignore")),
-        ("duplicate id", original.replace("id: moe2024.fire.2\n", "id: moe2024.fire.1\n", 1)),
+        ("duplicate id", original.replace("id: moe-edu-guide-2024.3.1.2\n", "id: moe-edu-guide-2024.3.1.1\n", 1)),
         ("python object tag", original + '\nextra: !!python/object/apply:os.system ["echo owned"]\n'),
     ]
     for name, text in out:
