@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from .conditions import Node, facts_of
 from .errors import RuleProblem
 from .schema import CombinedRule, Criterion, DateMark, ListFile, VersionFile
 from .vocabulary import Vocabulary
+
+BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"  # the rule files that ship with the engine
 
 
 @dataclass(frozen=True)

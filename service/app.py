@@ -15,13 +15,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from engine import (ENGINE_VERSION, Engine, FactError, Judgement, catalogue, judgement_render, list_render, listing,
-                    questionnaire, questionnaire_render)
-from engine.documents import XLSX_MEDIA_TYPE
-from engine.judgement import Detail
-from engine.cli import today_in_china
+from engine import ENGINE_VERSION, Engine, FactError, Judgement, catalogue, listing, questionnaire
+from engine.clock import today_in_china
 from engine.errors import RuleProblem, format_path
-from engine.registry import ActiveRules, ReloadResult
+from engine.judgement import Detail
+from engine.present import judgements as judgement_render
+from engine.present import lists as list_render
+from engine.present import questionnaires as questionnaire_render
+from engine.present.documents import XLSX_MEDIA_TYPE
+from engine.reload.registry import ActiveRules, ReloadResult
 
 from . import json_body, problems
 from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr

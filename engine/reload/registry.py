@@ -11,7 +11,7 @@ a publication within half a second, in a background thread, and load that same c
 started later (in place of a worker that died) starts from it, whatever the directory holds by then.
 
 Rule files are untrusted: a reload builds them in a child process with a timeout
-(engine.build_check) before building them here, since durable-rules may hang holding the GIL
+(engine.reload.build_check) before building them here, since durable-rules may hang holding the GIL
 or abort the process on some sets that pass lint. A published copy has been through that.
 """
 
@@ -28,10 +28,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .build_check import DEFAULT_TIMEOUT, check_build
-from .bundle import Bundle
-from .engine import Engine, Evaluator
-from .errors import EngineFault, RuleError, RuleProblem
-from .loader import load
+from ..bundle import Bundle
+from ..engine import Engine, Evaluator
+from ..errors import EngineFault, RuleError, RuleProblem
+from ..loader import load
 from .rule_store import RuleStore
 
 log = logging.getLogger("hazard.rules")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .bundle import Bundle
-from .judgement import Judgement
+from ..bundle import Bundle
+from ..judgement import Judgement
 
 METHOD_WORDS = {"direct": "直接判定", "combined": "综合判定要素", "exemption": "不应判定情形", "precondition": "判定前提"}
 STATUS_WORDS = {"verbatim": "原文已核实", "partial": "原文不完整", "reconstructed": "部分文字重建",

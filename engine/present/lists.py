@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
-from .listing import ListDiff, ListDocument, VersionDiff
+from ..listing import ListDiff, ListDocument, VersionDiff
 
 METHOD = {"direct": "直接判定", "combined": "综合判定要素", "exemption": "不应判定情形", "precondition": "判定前提"}
 STATUS = {"verbatim": "原文已核实", "partial": "原文不完整", "reconstructed": "部分文字重建", "secondary": "二手来源",

@@ -9,9 +9,9 @@ from __future__ import annotations
 import html
 
 from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
-from .judgement import Judgement
-from .questions import LABELS
-from .render import METHOD_WORDS, STATUS_WORDS
+from ..judgement import Judgement
+from ..questions import LABELS
+from .terminal import METHOD_WORDS, STATUS_WORDS
 
 KLEENE = {True: "是", False: "否", None: "待定"}
 STYLE = ".verdict{font-size:1.3em;font-weight:bold}section{page-break-after:always}"
