@@ -51,7 +51,7 @@ from bench.synthetic import make_rules  # noqa: E402
 import yaml  # noqa: E402
 
 from engine import Engine, load  # noqa: E402
-from engine import judgement as judgement_module  # noqa: E402
+from engine import assessment  # noqa: E402
 from engine.bundle import Bundle  # noqa: E402
 from engine.questions import MissingFact, MissingFacts  # noqa: E402
 
@@ -207,7 +207,7 @@ def answer_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
     replaced, interleaved), and how large the answers are (compact by default, detail=full)."""
     _section(f"1b. answers: decisive questions and size, {len(corpus)} facilities × {rounds} rounds")
     engine = Engine(bundle, "durable")
-    kinds = {"decisive questions": judgement_module.ask, "flat list of missing facts": _flat_questions}
+    kinds = {"decisive questions": assessment.ask, "flat list of missing facts": _flat_questions}
     names = list(kinds)
     best: dict[str, list[float]] = {k: [math.inf] * len(corpus) for k in kinds}  # per facility, the fastest round
     asked = 0
@@ -216,12 +216,12 @@ def answer_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
     for r in range(rounds):
         for i, facts in enumerate(corpus):
             for name in names[(i + r) % 2:] + names[:(i + r) % 2]:
-                judgement_module.ask = kinds[name]
+                assessment.ask = kinds[name]
                 t0 = time.perf_counter()
                 j = engine.judge(facts, as_of)
                 best[name][i] = min(best[name][i], time.perf_counter() - t0)
                 asked += r == 0 and name == names[0] and bool(j.missing_facts.decisive)
-    judgement_module.ask = kinds[names[0]]
+    assessment.ask = kinds[names[0]]
     with_q, without = (statistics.median(best[k]) for k in kinds)
     means = [statistics.fmean(best[k]) for k in kinds]
     report.add("answers", "judgement with decisive questions", f"median {_us(with_q)}, mean {_us(means[0])}",

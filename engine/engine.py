@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from .bundle import Bundle
 from .durable_backend import DurableRuleset
-from .judgement import Judgement, assess
+from .assessment import assess
+from .judgement import Judgement
 from .oracle import OracleEvaluator
 
 try:
@@ -37,7 +38,8 @@ class Engine:
         values = self.bundle.vocabulary.check(facts)
         versions = [v.key for v in self.bundle.versions_on(as_of) if v.meta.encoded]
         statuses = self._evaluator.statuses(values, versions)
-        return assess(self.bundle, statuses, values, dict(facts), as_of, self.evaluator_name, ENGINE_VERSION)
+        return assess(self.bundle, statuses=statuses, values=values, submitted=dict(facts), as_of=as_of,
+                      evaluator=self.evaluator_name, engine_version=ENGINE_VERSION)
 
     def close(self) -> None:
         self._evaluator.close()

@@ -24,17 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .bundle import CompiledCombined, CompiledCriterion, Version
-from .conditions import Kleene
+from .conditions import Kleene, k_or
 
 Classification = Literal["major", "ordinary", "none", "indeterminate"]
-
-
-def k_and(*values: Kleene) -> Kleene:
-    return False if False in values else (None if None in values else True)
-
-
-def k_or(*values: Kleene) -> Kleene:
-    return True if True in values else (None if None in values else False)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .bundle import Bundle, Version
-from .conditions import NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, missing_behind, ratio_of
-from .method import Classification, Outcome, Plan, apply, classify, covering, k_or, outcomes
+from .conditions import (NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, k_or, missing_behind,
+                         ratio_of)
+from .method import Classification, Outcome, Plan, apply, classify, covering, outcomes
 from .schema import FactDef
 from .vocabulary import DEFAULT_LIMIT
 
