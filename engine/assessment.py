@@ -10,10 +10,9 @@ from typing import Any
 from .bundle import Bundle, Version
 from .conditions import Kleene, Values, describe, facts_behind, missing_behind, negate
 from .coverage import applies_to_place, completeness
-from .judgement import (CombinedOutcome, FactShown, Finding, Judgement, PendingException, Provenance, StandardInForce,
-                        citation)
+from .judgement import CombinedOutcome, FactShown, Finding, Judgement, PendingException, Provenance, StandardInForce, citation
 from .method import Outcome, Plan, classify, outcomes
-from .notes import assumed_in_force_note, date_notes, nothing_in_force_note, unverified_notes, verdict_label
+from .notes import assumed_in_force_note, date_notes, gap_text, nothing_in_force_note, unverified_notes, verdict_label
 from .questions import MissingFacts, Situation, ask
 
 
@@ -118,7 +117,7 @@ def _in_force(bundle: Bundle, versions: list[Version], place: Any) -> tuple[list
             standards.append(StandardInForce(
                 standard=v.standard, version=v.version, document_number=v.meta.document_number, title=v.meta.title,
                 encoded=v.meta.encoded, applies_to_place=applies,
-                gaps=[f"{g.clause}：{g.reason}" for g in v.meta.gaps], notes=date_notes(v)))
+                gaps=[gap_text(g) for g in v.meta.gaps], notes=date_notes(v)))
             if applies and v.meta.effective.date is None:
                 notes.append(assumed_in_force_note(v))
         found = bundle.memo.setdefault(key, (standards, tuple(notes)))

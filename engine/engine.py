@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
 
+from .assessment import assess
 from .bundle import Bundle
 from .durable_backend import DurableRuleset
-from .assessment import assess
 from .judgement import Judgement
 from .oracle import OracleEvaluator
 

@@ -1,15 +1,21 @@
-"""What a judgement says in words besides its findings: the verdict's label, and the notes on
-dates, unverified texts and versions in force only by assumption."""
+"""What the engine's answers say in words besides the rule files' own text: the verdict's label,
+the notes on dates, unverified texts and versions in force only by assumption, and the gaps."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from .bundle import Version
 from .coverage import Completeness, summary
 from .judgement import CombinedOutcome, Finding
 from .method import Classification
 from .questions import LABELS
-from .bundle import Version
+from .schema import Gap
+
+
+def gap_text(gap: Gap) -> str:
+    """A part of a standard that is not encoded, and why, e.g. 第三条（二）：原文未能获取."""
+    return f"{gap.clause}：{gap.reason}"
 
 
 def verdict_label(classification: Classification, coverage: Completeness) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from engine import questionnaire
+from engine.places import place_kinds
 from engine.reload.registry import ActiveRules
 
 
@@ -17,7 +17,7 @@ def document_place_kinds(app: FastAPI, rules: ActiveRules) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         spec = without_place_kinds()
-        kinds = questionnaire.place_kinds(rules.bundle.vocabulary)
+        kinds = place_kinds(rules.bundle.vocabulary)
         for parameter in spec["paths"]["/v1/questionnaire"]["get"]["parameters"]:
             if parameter["name"] == "place_kind" and kinds:
                 parameter["schema"] = {"type": "string", "enum": [*kinds, *kinds.values()],

@@ -6,11 +6,7 @@ import datetime as dt
 
 from ..bundle import Bundle
 from ..judgement import Judgement
-
-METHOD_WORDS = {"direct": "直接判定", "combined": "综合判定要素", "exemption": "不应判定情形", "precondition": "判定前提"}
-STATUS_WORDS = {"verbatim": "原文已核实", "partial": "原文不完整", "reconstructed": "部分文字重建",
-                "secondary": "二手来源", "unverified": "未核实"}
-KLEENE_WORDS = {True: "是", False: "否", None: "不确定（缺少事实）"}
+from .words import KLEENE_WORDS, METHOD_WORDS, STATUS_WORDS, facts_shown, not_evaluated
 
 
 def judgement_text(j: Judgement) -> str:
@@ -24,7 +20,7 @@ def judgement_text(j: Judgement) -> str:
                          f"  [{STATUS_WORDS[c.text_status]}]  ({f.criterion})")
             lines.append(f"    {c.text}")
             if f.facts:
-                lines.append("    依据事实：" + "；".join(f"{x.label} = {x.display}" for x in f.facts))
+                lines.append("    依据事实：" + facts_shown(f))
             if f.method in ("direct", "combined"):
                 lines.append(f"    计入重大事故隐患判定：{KLEENE_WORDS[f.counts_toward_major]}"
                              + (f"（被 {', '.join(f.blocked_by)} 排除）" if f.blocked_by else "")
@@ -94,11 +90,7 @@ def coverage_lines(j: Judgement) -> list[str]:
     lines = []
     if not cov.complete:
         lines.append("判定不完整：以下适用于该场所的标准内容未经评估（原文未能获取或未编码）：")
-        for n in cov.not_evaluated:
-            if n.whole:
-                lines.append(f"  - {n.document_number}：整份标准有效但未编码")
-            else:
-                lines += [f"  - {n.document_number} {p.clause}：{p.why}" for p in n.parts]
+        lines += [f"  - {line}" for line in not_evaluated(j)]
     if cov.unused_facts:
         lines.append(f"未使用的事实（判定日有效的条款都不读取）：{', '.join(cov.unused_facts)}")
     return lines + [""]

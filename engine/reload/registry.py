@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .build_check import DEFAULT_TIMEOUT, check_build
 from ..bundle import Bundle
 from ..engine import Engine, Evaluator
 from ..errors import EngineFault, RuleError, RuleProblem
 from ..loader import load
+from .build_check import DEFAULT_TIMEOUT, check_build
 from .rule_store import RuleStore
 
 log = logging.getLogger("hazard.rules")
