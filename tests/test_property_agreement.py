@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
+from engine import durable_backend
 from bench import corpus
 from engine.conditions import All, AnyOf, Compare, Node, evaluate, expand, facts_of, ratio_of
 from engine.vocabulary import DEFAULT_LIMIT
@@ -607,3 +608,78 @@ def test_synthetic_exact_boundaries(synthetic):
                     assert got == oracle._evaluator.statuses(values, keys), raw
                     checked += 1
     assert checked > 300
+
+
+# --- a vocabulary wider than one durable-rules fact: 1,000 facts, one version reading them all ----------
+
+WIDE_FACTS = 1000
+
+
+def _wide_vocabulary() -> str:
+    lines = ["facts:", "  place: {type: enum, place: true, label: 场所, description: d, values: {k1: 一, k2: 二}}"]
+    for i in range(WIDE_FACTS):
+        kind = ("{type: boolean", "{type: integer, minimum: 0, maximum: 100", "{type: number, unit: m, minimum: 0, "
+                "maximum: 1000", "{type: enum, values: {a: 甲, b: 乙, c: 丙}")[i % 4]
+        lines.append(f"  w{i:04d}: {kind}, label: 事实{i:04d}, description: d}}")
+    return "\n".join(lines) + "\n"
+
+
+def _wide_version() -> str:
+    """A criterion per four facts; each also compares its number with the next criterion's."""
+    groups = WIDE_FACTS // 4
+    criteria = []
+    for k in range(groups):
+        b, n, x, e = (f"w{4 * k + j:04d}" for j in range(4))
+        x_next = f"w{4 * ((k + 1) % groups) + 2:04d}"
+        criteria.append(_criterion(f"wide.{k}", f"{{any: [{{all: [{{fact: {b}, eq: true}}, {{fact: {n}, gt: 50}}]}}, "
+                                                f"{{fact: {e}, ne: c}}, {{fact: {x}, lt: {{fact: {x_next}, percent: 80}}}}]}}"))
+    return _HEAD.format(doc="WIDE-1", start="2020-01-01", superseded="") + """
+method:
+  direct: {clause: d, text: t, text_status: verbatim}
+criteria:
+""" + "".join(criteria)
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    root = tmp_path_factory.mktemp("wide_rules")
+    (root / "facts").mkdir()
+    (root / "facts" / "all.yaml").write_text(_wide_vocabulary(), encoding="utf-8")
+    (root / "standards" / "wide").mkdir(parents=True)
+    (root / "standards" / "wide" / "v1.yaml").write_text(_wide_version(), encoding="utf-8")
+    problems = engine.lint(root)
+    assert not problems, "\n".join(map(str, problems))
+    bundle = engine.load(root)
+    durable = engine.Engine(bundle, "durable")
+    oracle = engine.Engine(bundle, "oracle")
+    yield FactSpace(bundle), durable, oracle
+    durable.close()
+
+
+def test_a_version_reading_more_facts_than_one_durable_rules_fact_holds_is_split_by_the_facts_it_reads(wide):
+    space, durable, _ = wide
+    read = set().union(*(facts_of(node) for _, node in space.bundle.tests.values()))
+    assert len(read) == WIDE_FACTS > durable_backend.FACT_PROPERTIES
+    shards = durable._evaluator._keys_of_shard
+    assert len(shards) >= WIDE_FACTS / durable_backend.SHARD_FACTS
+    assert all(len(keys) <= durable_backend.SHARD_FACTS for keys in shards)
+    assert set().union(*shards) == read
+
+
+def test_durable_matches_oracle_on_a_vocabulary_of_a_thousand_facts(wide):
+    space, durable, oracle = wide
+    keys = [v.key for v in space.encoded]
+    stats: Counter = Counter()
+
+    @_settings(120)
+    @given(raw=space.fact_sets(), day=st.sampled_from(space.days))
+    def check(raw, day):
+        stats["facts submitted"] = max(stats["facts submitted"], len(raw))
+        _agree(space, durable, oracle, raw, keys, day, stats)
+
+    check()
+    assert stats["facts submitted"] > durable_backend.FACT_PROPERTIES, stats  # more than one fact could carry
+    assert stats["unknown statuses"] > 1000 and stats["true statuses"] > 1000, stats
+    assert stats["ratio boundary hits"] > 20, stats
+    assert stats["major"] and stats["indeterminate"], stats
+    print("wide agreement:", dict(stats))
