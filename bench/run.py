@@ -155,7 +155,7 @@ def engine_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
     counts = Counter(verdicts["durable"])
     if len(counts) < 4:
         raise BenchFailure(f"the corpus must yield all four classifications; got {dict(counts)}")
-    in_force = sum(1 for v, _ in bundle.tests.values() if v.key in versions)
+    in_force = sum(1 for v, _ in bundle.conditions.values() if v.key in versions)
     place = bundle.vocabulary.place_fact
     kinds = len({f.get(place) for f in corpus})
     report.add("engine", "corpus", f"{len(corpus)} facilities, {kinds} kinds of place, {in_force} conditions in force; "

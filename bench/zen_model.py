@@ -115,7 +115,7 @@ class ZenEvaluator:
         self._engine = zen.ZenEngine()
         self._names = _Names()
         self._by_version: dict[str, list[tuple[str, Node]]] = {}
-        for test_id, (version, node) in bundle.tests.items():
+        for test_id, (version, node) in bundle.conditions.items():
             self._by_version.setdefault(version.key, []).append((test_id, node))
         self._decisions: dict[tuple[str, ...], tuple[Any, list[str]]] = {}
         self.models: dict[tuple[str, ...], dict] = {}  # the generated JDM, for inspection

@@ -79,7 +79,6 @@ class Version:
 
 @dataclass(frozen=True)
 class Bundle:
-    root: str
     vocabulary: Vocabulary
     versions: tuple[Version, ...]
     digest: str
@@ -97,7 +96,7 @@ class Bundle:
         return {}
 
     @cached_property
-    def tests(self) -> dict[str, tuple[Version, Node]]:
+    def conditions(self) -> dict[str, tuple[Version, Node]]:
         """Every condition an evaluator decides: criteria and combined-rule categories, by id."""
         out: dict[str, tuple[Version, Node]] = {}
         for version in self.versions:
@@ -115,7 +114,7 @@ class Bundle:
     def readers(self) -> dict[str, tuple[str, ...]]:
         """Fact -> the ids of the conditions that read it (derived facts resolved)."""
         out: dict[str, list[str]] = {}
-        for test_id, (_, node) in self.tests.items():
+        for condition_id, (_, node) in self.conditions.items():
             for name in facts_of(node):
-                out.setdefault(name, []).append(test_id)
+                out.setdefault(name, []).append(condition_id)
         return {name: tuple(ids) for name, ids in out.items()}

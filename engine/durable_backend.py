@@ -238,7 +238,7 @@ class _Layout:
     and buckets into shards (one ruleset each, at most SHARD_BUCKETS buckets and SHARD_FACTS
     facts read); a condition's rules are numbered by its index in `ids`."""
 
-    def __init__(self, tests: dict[str, tuple[Any, Node]]):
+    def __init__(self, conditions: dict[str, tuple[Any, Node]]):
         self.ids: list[str] = []
         self.buckets_of_version: dict[str, list[str]] = {}
         self.indexes_of_version: dict[str, list[int]] = {}
@@ -246,10 +246,10 @@ class _Layout:
         self.shards: list[dict[str, dict]] = [dict(_WARMUP_RULE)]
         self.reads: list[set[str]] = [set()]  # per shard, the facts its rules read
         self._bucket, self._size, self._version, self._buckets_in_shard = -1, BUCKET_RULES, None, 0
-        for test_id, (version, node) in tests.items():
-            self._place(test_id, version, node)
+        for condition_id, (version, node) in conditions.items():
+            self._place(condition_id, version, node)
 
-    def _place(self, test_id: str, version: Any, node: Node) -> None:
+    def _place(self, condition_id: str, version: Any, node: Node) -> None:
         index = len(self.ids)
         new_rules = _rules_for(f"_b{self._bucket}", node, index)
         reads = facts_of(node)
@@ -260,7 +260,7 @@ class _Layout:
         self.shards[-1].update(new_rules)
         self.reads[-1] |= reads
         self.indexes_of_version.setdefault(version, []).append(index)
-        self.ids.append(test_id)
+        self.ids.append(condition_id)
         self._size += len(new_rules)
 
     def _new_bucket(self, version: Any, new_shard: bool) -> None:
@@ -277,9 +277,9 @@ class _Layout:
 class DurableRuleset:
     """One bundle's conditions, live in durable-rules. Close it when retired."""
 
-    def __init__(self, tests: dict[str, tuple[Any, Node]]):
-        """tests: condition id -> (version key, condition)."""
-        layout = _Layout(tests)
+    def __init__(self, conditions: dict[str, tuple[Any, Node]]):
+        """conditions: condition id -> (version key, condition)."""
+        layout = _Layout(conditions)
         self._ids = layout.ids
         self._bucket_of_version = layout.buckets_of_version
         self._indexes_of_version = layout.indexes_of_version

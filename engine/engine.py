@@ -29,7 +29,7 @@ class Engine:
         self.bundle = bundle
         self.evaluator_name = evaluator
         if evaluator == "durable":
-            self._evaluator = DurableRuleset({tid: (v.key, node) for tid, (v, node) in bundle.tests.items()})
+            self._evaluator = DurableRuleset({tid: (v.key, node) for tid, (v, node) in bundle.conditions.items()})
         else:
             self._evaluator = OracleEvaluator(bundle)
 

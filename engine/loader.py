@@ -596,7 +596,7 @@ def _load_checked(loader: _Loader, root: Path) -> Bundle:
     if loader.problems:
         raise RuleError(loader.problems)
     warnings = text_numbers.unquoted_numbers(versions, vocab, loader.docs)
-    return Bundle(loader.name(root), vocab, tuple(versions), loader.digest(), lists, warnings)
+    return Bundle(vocab, tuple(versions), loader.digest(), lists, warnings)
 
 
 def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:

@@ -62,7 +62,7 @@ class FactSpace:
         self.vocab = bundle.vocabulary
         self.facts = dict(self.vocab.facts)
         self.names = sorted(self.facts)
-        self.leaves = [leaf for _, (_, node) in bundle.tests.items() for leaf in _leaves(expand(node))]
+        self.leaves = [leaf for _, (_, node) in bundle.conditions.items() for leaf in _leaves(expand(node))]
         self.constants: dict[str, set] = {n: set() for n in self.names}
         for leaf in self.leaves:
             if leaf.other is None:
@@ -569,7 +569,7 @@ def test_synthetic_rules_use_every_operator(synthetic):
     assert ops == {"eq", "ne", "lt", "le", "gt", "ge"}  # in / not_in arrive as any-of eq / all-of ne
     assert {float(r * 100) for _, _, r in space.pairs} >= {80, 75, 125, 50, 33.3, 100}
     assert any(isinstance(expand(n), All) and any(isinstance(i, AnyOf) for i in expand(n).items)
-               for _, (_, n) in space.bundle.tests.items())
+               for _, (_, n) in space.bundle.conditions.items())
 
 
 def test_durable_matches_oracle_on_synthetic_rules(synthetic):
@@ -658,7 +658,7 @@ def wide(tmp_path_factory):
 
 def test_a_version_reading_more_facts_than_one_durable_rules_fact_holds_is_split_by_the_facts_it_reads(wide):
     space, durable, _ = wide
-    read = set().union(*(facts_of(node) for _, node in space.bundle.tests.values()))
+    read = set().union(*(facts_of(node) for _, node in space.bundle.conditions.values()))
     assert len(read) == WIDE_FACTS > durable_backend.FACT_PROPERTIES
     shards = durable._evaluator._keys_of_shard
     assert len(shards) >= WIDE_FACTS / durable_backend.SHARD_FACTS
