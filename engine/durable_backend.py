@@ -39,7 +39,7 @@ import functools
 import itertools
 import json
 import threading
-from typing import Any, Union
+from typing import Any
 
 import durable_rules_engine as dre
 
@@ -144,7 +144,7 @@ def _holds(leaf: Compare, may: bool = False) -> dict:
     return {"$and": [{"$ex": {_key(leaf.other): 1}}, test]}
 
 
-Atom = Union[Compare, AnyOf]  # a comparison, or an `any` of comparisons
+Atom = Compare | AnyOf  # a comparison, or an `any` of comparisons
 
 
 def _terms(node: Node) -> list[list[Atom]]:
@@ -184,7 +184,7 @@ def _rules_for(guard: str, node: Node, index: int) -> dict:
             parts: list[dict] = [{guard: 1}]
             for atom in term:
                 pattern = _atom(atom, may)
-                parts += pattern["$and"] if "$and" in pattern else [pattern]
+                parts += pattern.get("$and", [pattern])
             pattern = {"$and": parts}
             rules[f"{kind}{index}_{k}"] = {"all": [{"m": pattern}]}
     return rules

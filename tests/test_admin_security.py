@@ -83,7 +83,7 @@ def test_missing_or_near_miss_tokens_are_401_problems_and_change_nothing(client,
 
 def test_the_right_token_reloads_and_the_scheme_is_case_insensitive(client):
     for scheme in ("Bearer", "bearer", "BEARER"):
-        r = client.post("/v1/admin/reload", headers={"Authorization": f"{scheme} {TOKEN}".encode("utf-8")})
+        r = client.post("/v1/admin/reload", headers={"Authorization": f"{scheme} {TOKEN}".encode()})
         assert r.status_code == 200 and r.json()["ok"] is True
 
 

@@ -562,7 +562,8 @@ def test_limits_rejected_at_lint_time(tmp_path):
           b2: {type: boolean, label: b2, description: d}
           n: {type: integer, label: n, description: d, minimum: 0, maximum: 100}
         """ % ", ".join(f"v{i}: v{i}" for i in range(45))
-    branch = "{any: [{all: [{fact: b1, eq: true}, {fact: n, gt: 1}]}, {all: [{fact: b2, eq: true}, {fact: n, gt: 2}]}, {all: [{fact: b1, eq: false}, {fact: n, gt: 3}]}]}"
+    branch = ("{any: [{all: [{fact: b1, eq: true}, {fact: n, gt: 1}]}, {all: [{fact: b2, eq: true}, {fact: n, gt: 2}]}, "
+              "{all: [{fact: b1, eq: false}, {fact: n, gt: 3}]}]}")
     cases = {
         "too_many_rules": criterion("c", "{all: [%s, %s, %s]}" % (branch, branch, branch)),           # 27 terms -> 54 rules
         "in_41": criterion("c", "{fact: e, in: [%s]}" % ", ".join(f"v{i}" for i in range(41))),

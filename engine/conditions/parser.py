@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..schema import FactDef
 from .tree import All, AnyOf, Compare, Node, Ref, leaf_count

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
-Kleene = Union[bool, None]
+Kleene = bool | None
 Values = dict[str, Any]  # fact name -> engine value (missing facts are absent)
 
 
@@ -58,7 +58,7 @@ class Ref:
     negated: bool = False
 
 
-Node = Union[Compare, All, AnyOf, Ref]
+Node = Compare | All | AnyOf | Ref
 
 
 def facts_of(node: Node) -> set[str]:

@@ -226,4 +226,4 @@ def _checked_copy(store: RuleStore, rules_dir: Path, build_timeout: float, build
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
