@@ -235,20 +235,28 @@ def _agree(space: FactSpace, durable, oracle, raw: dict, versions: list[str], da
     return j_durable
 
 
+def _agreement(space: FactSpace, durable, oracle, examples: int, each_version: bool = True) -> Counter:
+    """_agree on `examples` drawn fact sets, judge days and (each_version) the versions in force
+    together or one by one; what was exercised, counted."""
+    keys = [v.key for v in space.encoded]
+    stats: Counter = Counter()
+
+    @_settings(examples)
+    @given(raw=space.fact_sets(), versions=st.sampled_from([keys] + ([[k] for k in keys] if each_version else [])),
+           day=st.sampled_from(space.days))
+    def check(raw, versions, day):
+        stats["most facts submitted"] = max(stats["most facts submitted"], len(raw))
+        _agree(space, durable, oracle, raw, versions, day, stats)
+
+    check()
+    return stats
+
+
 # --- 1a: agreement on the bundled rules ----------------------------------------------------------
 
 def test_durable_matches_oracle_on_bundled_rules(bundled):
     space, durable, oracle = bundled
-    keys = [v.key for v in space.encoded]
-    stats: Counter = Counter()
-
-    @_settings(1500)
-    @given(raw=space.fact_sets(), versions=st.sampled_from([keys] + [[k] for k in keys]),
-           day=st.sampled_from(space.days))
-    def check(raw, versions, day):
-        _agree(space, durable, oracle, raw, versions, day, stats)
-
-    check()
+    stats = _agreement(space, durable, oracle, 1500)
     assert stats["cases"] >= 1000
     assert stats["unknown statuses"] > 1000, stats      # P rules exercised
     assert stats["true statuses"] > 300, stats          # T rules exercised
@@ -546,21 +554,26 @@ criteria:
 ])
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    root = tmp_path_factory.mktemp("synthetic_rules")
+def _rules_engines(root: Path, vocabulary: str, versions: dict[tuple[str, str], str]):
+    """Rule files written under root (the vocabulary; (standard, version) -> version file), which
+    lint must accept: their fact space and both engines; the durable one closed afterwards."""
     (root / "facts").mkdir()
-    (root / "facts" / "all.yaml").write_text(textwrap.dedent(SYNTHETIC_FACTS), encoding="utf-8")
-    for std, ver, text in (("syn", "v1", SYNTHETIC_V1), ("syn", "v2", SYNTHETIC_V2), ("tee", "v1", SYNTHETIC_T)):
+    (root / "facts" / "all.yaml").write_text(vocabulary, encoding="utf-8")
+    for (std, ver), text in versions.items():
         (root / "standards" / std).mkdir(parents=True, exist_ok=True)
         (root / "standards" / std / f"{ver}.yaml").write_text(text, encoding="utf-8")
     problems = engine.lint(root)
     assert not problems, "\n".join(map(str, problems))
     bundle = engine.load(root)
     durable = engine.Engine(bundle, "durable")
-    oracle = engine.Engine(bundle, "oracle")
-    yield FactSpace(bundle), durable, oracle
+    yield FactSpace(bundle), durable, engine.Engine(bundle, "oracle")
     durable.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    yield from _rules_engines(tmp_path_factory.mktemp("synthetic_rules"), textwrap.dedent(SYNTHETIC_FACTS),
+                              {("syn", "v1"): SYNTHETIC_V1, ("syn", "v2"): SYNTHETIC_V2, ("tee", "v1"): SYNTHETIC_T})
 
 
 def test_synthetic_rules_use_every_operator(synthetic):
@@ -574,16 +587,7 @@ def test_synthetic_rules_use_every_operator(synthetic):
 
 def test_durable_matches_oracle_on_synthetic_rules(synthetic):
     space, durable, oracle = synthetic
-    keys = [v.key for v in space.encoded]
-    stats: Counter = Counter()
-
-    @_settings(1000)
-    @given(raw=space.fact_sets(), versions=st.sampled_from([keys] + [[k] for k in keys]),
-           day=st.sampled_from(space.days))
-    def check(raw, versions, day):
-        _agree(space, durable, oracle, raw, versions, day, stats)
-
-    check()
+    stats = _agreement(space, durable, oracle, 1000)
     assert stats["unknown statuses"] > 1000 and stats["true statuses"] > 1000, stats
     assert stats["ratio boundary hits"] > 200, stats
     print("synthetic agreement:", dict(stats))
@@ -642,18 +646,7 @@ criteria:
 
 @pytest.fixture(scope="module")
 def wide(tmp_path_factory):
-    root = tmp_path_factory.mktemp("wide_rules")
-    (root / "facts").mkdir()
-    (root / "facts" / "all.yaml").write_text(_wide_vocabulary(), encoding="utf-8")
-    (root / "standards" / "wide").mkdir(parents=True)
-    (root / "standards" / "wide" / "v1.yaml").write_text(_wide_version(), encoding="utf-8")
-    problems = engine.lint(root)
-    assert not problems, "\n".join(map(str, problems))
-    bundle = engine.load(root)
-    durable = engine.Engine(bundle, "durable")
-    oracle = engine.Engine(bundle, "oracle")
-    yield FactSpace(bundle), durable, oracle
-    durable.close()
+    yield from _rules_engines(tmp_path_factory.mktemp("wide_rules"), _wide_vocabulary(), {("wide", "v1"): _wide_version()})
 
 
 def test_a_version_reading_more_facts_than_one_durable_rules_fact_holds_is_split_by_the_facts_it_reads(wide):
@@ -668,17 +661,8 @@ def test_a_version_reading_more_facts_than_one_durable_rules_fact_holds_is_split
 
 def test_durable_matches_oracle_on_a_vocabulary_of_a_thousand_facts(wide):
     space, durable, oracle = wide
-    keys = [v.key for v in space.encoded]
-    stats: Counter = Counter()
-
-    @_settings(120)
-    @given(raw=space.fact_sets(), day=st.sampled_from(space.days))
-    def check(raw, day):
-        stats["facts submitted"] = max(stats["facts submitted"], len(raw))
-        _agree(space, durable, oracle, raw, keys, day, stats)
-
-    check()
-    assert stats["facts submitted"] > durable_backend.FACT_PROPERTIES, stats  # more than one fact could carry
+    stats = _agreement(space, durable, oracle, 120, each_version=False)  # one version
+    assert stats["most facts submitted"] > durable_backend.FACT_PROPERTIES, stats  # more than one fact could carry
     assert stats["unknown statuses"] > 1000 and stats["true statuses"] > 1000, stats
     assert stats["ratio boundary hits"] > 20, stats
     assert stats["major"] and stats["indeterminate"], stats
