@@ -49,8 +49,8 @@ def probe_load(rules_dir: Path, repeat: int, judge: int, as_of: dt.date) -> dict
         try:
             engine = Engine(bundle, "durable")
         except EngineFault as exc:
-            return {"ok": False, "error": str(exc), "criteria": len(bundle.tests),
-                    "rules": sum(rule_count(n) for _, n in bundle.tests.values()), "load_s": loaded - start}
+            return {"ok": False, "error": str(exc), "criteria": len(bundle.conditions),
+                    "rules": sum(rule_count(n) for _, n in bundle.conditions.values()), "load_s": loaded - start}
         loads.append(loaded - start)
         compiles.append(time.perf_counter() - loaded)
     oracle = Engine(bundle, "oracle")
@@ -62,10 +62,10 @@ def probe_load(rules_dir: Path, repeat: int, judge: int, as_of: dt.date) -> dict
                 return {"ok": False, "error": f"durable-rules said {got}, the oracle {want}"}
             verdicts[got] += 1
     except EngineFault as exc:
-        return {"ok": False, "error": str(exc), "criteria": len(bundle.tests)}
+        return {"ok": False, "error": str(exc), "criteria": len(bundle.conditions)}
     finally:
         engine.close()
-    return {"ok": True, "criteria": len(bundle.tests), "rules": sum(rule_count(n) for _, n in bundle.tests.values()),
+    return {"ok": True, "criteria": len(bundle.conditions), "rules": sum(rule_count(n) for _, n in bundle.conditions.values()),
             "versions": len(bundle.versions), "load_s": statistics.median(loads),
             "compile_s": statistics.median(compiles), "total_s": statistics.median(a + b for a, b in zip(loads, compiles)),
             "first_total_s": loads[0] + compiles[0], "judged": dict(verdicts)}

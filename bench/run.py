@@ -51,7 +51,7 @@ from bench.synthetic import make_rules  # noqa: E402
 import yaml  # noqa: E402
 
 from engine import Engine, load  # noqa: E402
-from engine import judgement as judgement_module  # noqa: E402
+from engine import assessment  # noqa: E402
 from engine.bundle import Bundle  # noqa: E402
 from engine.questions import MissingFact, MissingFacts  # noqa: E402
 
@@ -112,6 +112,37 @@ def zen_engine(bundle: Bundle) -> Engine:
     return engine
 
 
+def _conditions_alone(engines: dict, bundle: Bundle, corpus: list[dict], versions: list[str],
+                      chunk: int) -> dict[str, list[float]]:
+    """The condition evaluation alone (what differs between the evaluators), interleaved as the
+    judgements are."""
+    names = list(engines)
+    values = [bundle.vocabulary.check(f) for f in corpus]
+    alone: dict[str, list[float]] = {n: [] for n in names}
+    for n_chunk, start in enumerate(range(0, len(corpus), chunk)):
+        k = n_chunk % len(names)
+        for name in names[k:] + names[:k]:
+            statuses = engines[name]._evaluator.statuses
+            for i in range(start, min(start + chunk, len(corpus))):
+                t0 = time.perf_counter()
+                statuses(values[i], versions)
+                alone[name].append(time.perf_counter() - t0)
+    return alone
+
+
+def _same_verdicts(verdicts: dict[str, list[str]], facilities: int) -> Counter:
+    """The classifications, once every evaluator gave the same for every facility (and all four occur)."""
+    names = list(verdicts)
+    mismatched = [i for i in range(facilities) if len({verdicts[n][i] for n in names}) != 1]
+    if mismatched:
+        lines = [f"facility #{i}: " + ", ".join(f"{n} {verdicts[n][i]}" for n in names) for i in mismatched[:10]]
+        raise BenchFailure(f"{len(mismatched)} of {facilities} facilities classified differently:\n  " + "\n  ".join(lines))
+    counts = Counter(verdicts[names[0]])
+    if len(counts) < 4:
+        raise BenchFailure(f"the corpus must yield all four classifications; got {dict(counts)}")
+    return counts
+
+
 def engine_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt.date, rounds: int) -> dict:
     _section(f"1. engine in-process: {len(corpus)} facilities × {rounds} rounds, as of {as_of}")
     engines = {"durable": Engine(bundle, "durable"), "oracle": Engine(bundle, "oracle")}
@@ -134,28 +165,12 @@ def engine_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
                     verdict = judge(corpus[i], as_of).classification
                     times[name].append(time.perf_counter() - t0)
                     verdicts[name][i] = verdict
-    # the condition evaluation alone (what differs between the three), interleaved the same way
     versions = [v.key for v in bundle.versions_on(as_of) if v.meta.encoded]
-    values = [bundle.vocabulary.check(f) for f in corpus]
-    alone: dict[str, list[float]] = {n: [] for n in names}
-    for n_chunk, start in enumerate(range(0, len(corpus), chunk)):
-        k = n_chunk % len(names)
-        for name in names[k:] + names[:k]:
-            statuses = engines[name]._evaluator.statuses
-            for i in range(start, min(start + chunk, len(corpus))):
-                t0 = time.perf_counter()
-                statuses(values[i], versions)
-                alone[name].append(time.perf_counter() - t0)
+    alone = _conditions_alone(engines, bundle, corpus, versions, chunk)
     engines["durable"].close()
 
-    mismatched = [i for i in range(len(corpus)) if len({verdicts[n][i] for n in names}) != 1]
-    if mismatched:
-        lines = [f"facility #{i}: " + ", ".join(f"{n} {verdicts[n][i]}" for n in names) for i in mismatched[:10]]
-        raise BenchFailure(f"{len(mismatched)} of {len(corpus)} facilities classified differently:\n  " + "\n  ".join(lines))
-    counts = Counter(verdicts["durable"])
-    if len(counts) < 4:
-        raise BenchFailure(f"the corpus must yield all four classifications; got {dict(counts)}")
-    in_force = sum(1 for v, _ in bundle.tests.values() if v.key in versions)
+    counts = _same_verdicts(verdicts, len(corpus))
+    in_force = sum(1 for v, _ in bundle.conditions.values() if v.key in versions)
     place = bundle.vocabulary.place_fact
     kinds = len({f.get(place) for f in corpus})
     report.add("engine", "corpus", f"{len(corpus)} facilities, {kinds} kinds of place, {in_force} conditions in force; "
@@ -207,7 +222,7 @@ def answer_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
     replaced, interleaved), and how large the answers are (compact by default, detail=full)."""
     _section(f"1b. answers: decisive questions and size, {len(corpus)} facilities × {rounds} rounds")
     engine = Engine(bundle, "durable")
-    kinds = {"decisive questions": judgement_module.ask, "flat list of missing facts": _flat_questions}
+    kinds = {"decisive questions": assessment.ask, "flat list of missing facts": _flat_questions}
     names = list(kinds)
     best: dict[str, list[float]] = {k: [math.inf] * len(corpus) for k in kinds}  # per facility, the fastest round
     asked = 0
@@ -216,12 +231,12 @@ def answer_section(report: Report, bundle: Bundle, corpus: list[dict], as_of: dt
     for r in range(rounds):
         for i, facts in enumerate(corpus):
             for name in names[(i + r) % 2:] + names[:(i + r) % 2]:
-                judgement_module.ask = kinds[name]
+                assessment.ask = kinds[name]
                 t0 = time.perf_counter()
                 j = engine.judge(facts, as_of)
                 best[name][i] = min(best[name][i], time.perf_counter() - t0)
                 asked += r == 0 and name == names[0] and bool(j.missing_facts.decisive)
-    judgement_module.ask = kinds[names[0]]
+    assessment.ask = kinds[names[0]]
     with_q, without = (statistics.median(best[k]) for k in kinds)
     means = [statistics.fmean(best[k]) for k in kinds]
     report.add("answers", "judgement with decisive questions", f"median {_us(with_q)}, mean {_us(means[0])}",
@@ -580,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     if not quick and count < 1000:
         parser.error("the corpus must hold at least 1,000 facilities (or use --quick)")
 
-    started, t0, load_start = dt.datetime.now(dt.timezone.utc), time.perf_counter(), _load_average()
+    started, t0, load_start = dt.datetime.now(dt.UTC), time.perf_counter(), _load_average()
     report = Report()
     print(f"benchmark{' (quick: numbers are meaningless)' if quick else ''}: as of {args.as_of}, "
           f"zen-engine {'available' if zen_model.available() else 'NOT installed'}", flush=True)

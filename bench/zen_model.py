@@ -3,7 +3,7 @@
 zen-engine (PyPI `zen-engine`, GoRules' Rust engine) is the peer a user might pick instead of
 durable-rules. This module GENERATES its decision model from the same compiled condition trees
 (engine/conditions.py: Compare / All / AnyOf / Ref) that durable-rules and the oracle run, so all
-three decide the same conditions; the verdict is then made by the same `engine.judgement.assess`.
+three decide the same conditions; the verdict is then made by the same `engine.assessment.assess`.
 
 Three values in ZEN's expression language. Its `and` / `or` reject null operands, so each
 condition is computed as a number: 2 = true, 1 = unknown (a fact it needs is missing), 0 = false;
@@ -115,7 +115,7 @@ class ZenEvaluator:
         self._engine = zen.ZenEngine()
         self._names = _Names()
         self._by_version: dict[str, list[tuple[str, Node]]] = {}
-        for test_id, (version, node) in bundle.tests.items():
+        for test_id, (version, node) in bundle.conditions.items():
             self._by_version.setdefault(version.key, []).append((test_id, node))
         self._decisions: dict[tuple[str, ...], tuple[Any, list[str]]] = {}
         self.models: dict[tuple[str, ...], dict] = {}  # the generated JDM, for inspection

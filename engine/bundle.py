@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from .conditions import Node, facts_of
 from .errors import RuleProblem
 from .schema import CombinedRule, Criterion, DateMark, ListFile, VersionFile
 from .vocabulary import Vocabulary
+
+BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"  # the rule files that ship with the engine
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,6 @@ class Version:
 
 @dataclass(frozen=True)
 class Bundle:
-    root: str
     vocabulary: Vocabulary
     versions: tuple[Version, ...]
     digest: str
@@ -99,7 +101,7 @@ class Bundle:
         return {}
 
     @cached_property
-    def tests(self) -> dict[str, tuple[Version, Node]]:
+    def conditions(self) -> dict[str, tuple[Version, Node]]:
         """Every condition an evaluator decides: criteria and combined-rule categories, by id."""
         out: dict[str, tuple[Version, Node]] = {}
         for version in self.versions:
@@ -117,7 +119,7 @@ class Bundle:
     def readers(self) -> dict[str, tuple[str, ...]]:
         """Fact -> the ids of the conditions that read it (derived facts resolved)."""
         out: dict[str, list[str]] = {}
-        for test_id, (_, node) in self.tests.items():
+        for condition_id, (_, node) in self.conditions.items():
             for name in facts_of(node):
-                out.setdefault(name, []).append(test_id)
+                out.setdefault(name, []).append(condition_id)
         return {name: tuple(ids) for name, ids in out.items()}

@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from .bundle import Bundle, CompiledCriterion, Version
 from .conditions import describe, facts_of
 from .judgement import Citation, citation
+from .notes import gap_text
+from .places import place_kinds
 from .schema import DateMark
 from .vocabulary import DEFAULT_LIMIT, Vocabulary
 
@@ -66,7 +68,7 @@ def version_view(version: Version, day: dt.date) -> VersionView:
     return VersionView(standard=version.standard, version=version.version, document_number=m.document_number,
                        title=m.title, issuer=m.issuer, issued=m.issued, effective=m.effective, superseded=m.superseded,
                        source_url=m.source_url, scope=m.scope, encoded=m.encoded, state=_state(version, day),
-                       criteria=[c.id for c in version.criteria], gaps=[f"{g.clause}：{g.reason}" for g in m.gaps],
+                       criteria=[c.id for c in version.criteria], gaps=[gap_text(g) for g in m.gaps],
                        changes=list(m.changes))
 
 
@@ -83,7 +85,7 @@ def _date(mark: DateMark | None) -> str:
 
 def criterion_view(bundle: Bundle, version: Version, compiled: CompiledCriterion) -> CriterionView:
     spec, vocab = compiled.spec, bundle.vocabulary
-    places = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
+    places = place_kinds(vocab)
     return CriterionView(
         **dict(citation(version, spec.clause, spec.text, spec.text_status, spec.source)),
         id=spec.id, method=spec.method, hazards=[vocab.hazards[h] for h in spec.hazards],

@@ -102,7 +102,7 @@ def facts_read(bundle: Bundle, versions: list[Version]) -> frozenset[str]:
     if cached is None:
         keys = {v.key for v in versions}
         cached = bundle.memo.setdefault(key, frozenset(
-            name for version, node in bundle.tests.values() if version.key in keys for name in facts_of(node)))
+            name for version, node in bundle.conditions.values() if version.key in keys for name in facts_of(node)))
     return cached
 
 

@@ -17,8 +17,10 @@ Measured behaviour this design follows (shared/reference/durable-rules-notes.md)
 - a guard first in every pattern (a bucket key), so no pattern can match the engine's own
   state message, and rules grouped into buckets so no network node gets too many siblings;
 - buckets grouped into shards, one ruleset each, of no more buckets than the bundled rules
-  have (`SHARD_BUCKETS`); a judgement asserts its facts into each shard holding a version in
-  force. In one ruleset every bucket on waits at the root of durable-rules' depth-first walk,
+  have (`SHARD_BUCKETS`) and no more facts read than one durable-rules fact can hold
+  (`SHARD_FACTS`: 255 properties at most, error 302); a judgement asserts into each shard
+  holding a version in force only the facts that shard's rules read, so neither the vocabulary
+  nor one version is bounded by what one fact holds. In one ruleset every bucket on waits at the root of durable-rules' depth-first walk,
   whose stack holds 64 nodes (error 303 when full): a list 3× the bundled one failed
   judgements. And a session allocates and zeroes state for every rule of its ruleset, which
   costs more per rule once it outgrows the CPU cache (a 10× ruleset: 21× the 1× session cost;
@@ -37,17 +39,23 @@ import functools
 import itertools
 import json
 import threading
-from typing import Any, Union
+from typing import Any
 
 import durable_rules_engine as dre
 
-from .conditions import All, AnyOf, Compare, Kleene, Node, Values, expand
+from .conditions import All, AnyOf, Compare, Kleene, Node, Values, expand, facts_of
 from .errors import EngineFault
 
 BUCKET_RULES = 48     # rules per bucket, under the ~50 the notes measured as safe
 SHARD_BUCKETS = 10    # buckets per ruleset: the bundled rules' 10 buckets in force at once are safe
+# Properties a fact asserted here may hold: 252 (measured; a 253rd is refused with error 302,
+# durable-rules keeps the rest of its 255 for itself). A judgement's fact for a shard holds the
+# session id and the shard's bucket guards besides the facts the shard reads.
+FACT_PROPERTIES = 252
+SHARD_FACTS = FACT_PROPERTIES - 1 - SHARD_BUCKETS
 MAX_RULES_PER_CONDITION = BUCKET_RULES
 WARMUP = "__warmup__"
+_WARMUP_RULE = {WARMUP: {"all": [{"m": {WARMUP: 1}}]}}
 _OPS = {"eq": "$eq", "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 _LOCK = threading.Lock()
@@ -136,7 +144,7 @@ def _holds(leaf: Compare, may: bool = False) -> dict:
     return {"$and": [{"$ex": {_key(leaf.other): 1}}, test]}
 
 
-Atom = Union[Compare, AnyOf]  # a comparison, or an `any` of comparisons
+Atom = Compare | AnyOf  # a comparison, or an `any` of comparisons
 
 
 def _terms(node: Node) -> list[list[Atom]]:
@@ -176,7 +184,7 @@ def _rules_for(guard: str, node: Node, index: int) -> dict:
             parts: list[dict] = [{guard: 1}]
             for atom in term:
                 pattern = _atom(atom, may)
-                parts += pattern["$and"] if "$and" in pattern else [pattern]
+                parts += pattern.get("$and", [pattern])
             pattern = {"$and": parts}
             rules[f"{kind}{index}_{k}"] = {"all": [{"m": pattern}]}
     return rules
@@ -225,32 +233,60 @@ def expressible(node: Node) -> str | None:
     return None
 
 
+class _Layout:
+    """Conditions placed into buckets (a guard each, at most BUCKET_RULES rules, one version)
+    and buckets into shards (one ruleset each, at most SHARD_BUCKETS buckets and SHARD_FACTS
+    facts read); a condition's rules are numbered by its index in `ids`."""
+
+    def __init__(self, conditions: dict[str, tuple[Any, Node]]):
+        self.ids: list[str] = []
+        self.buckets_of_version: dict[str, list[str]] = {}
+        self.indexes_of_version: dict[str, list[int]] = {}
+        self.shard_of_bucket: dict[str, int] = {}
+        self.shards: list[dict[str, dict]] = [dict(_WARMUP_RULE)]
+        self.reads: list[set[str]] = [set()]  # per shard, the facts its rules read
+        self._bucket, self._size, self._version, self._buckets_in_shard = -1, BUCKET_RULES, None, 0
+        for condition_id, (version, node) in conditions.items():
+            self._place(condition_id, version, node)
+
+    def _place(self, condition_id: str, version: Any, node: Node) -> None:
+        index = len(self.ids)
+        new_rules = _rules_for(f"_b{self._bucket}", node, index)
+        reads = facts_of(node)
+        too_wide = len(self.reads[-1] | reads) > SHARD_FACTS
+        if version != self._version or self._size + len(new_rules) > BUCKET_RULES or too_wide:
+            self._new_bucket(version, new_shard=too_wide or self._buckets_in_shard == SHARD_BUCKETS)
+            new_rules = _rules_for(f"_b{self._bucket}", node, index)
+        self.shards[-1].update(new_rules)
+        self.reads[-1] |= reads
+        self.indexes_of_version.setdefault(version, []).append(index)
+        self.ids.append(condition_id)
+        self._size += len(new_rules)
+
+    def _new_bucket(self, version: Any, new_shard: bool) -> None:
+        self._bucket, self._size, self._version = self._bucket + 1, 0, version
+        if self._bucket and new_shard:
+            self.shards.append(dict(_WARMUP_RULE))
+            self.reads.append(set())
+            self._buckets_in_shard = 0
+        self._buckets_in_shard += 1
+        self.buckets_of_version.setdefault(version, []).append(f"_b{self._bucket}")
+        self.shard_of_bucket[f"_b{self._bucket}"] = len(self.shards) - 1
+
+
 class DurableRuleset:
     """One bundle's conditions, live in durable-rules. Close it when retired."""
 
-    def __init__(self, tests: dict[str, tuple[Any, Node]]):
-        """tests: condition id -> (version key, condition)."""
-        self._ids: list[str] = []
-        self._bucket_of_version: dict[str, list[str]] = {}
-        self._indexes_of_version: dict[str, list[int]] = {}
-        self._shard_of_bucket: dict[str, int] = {}
+    def __init__(self, conditions: dict[str, tuple[Any, Node]]):
+        """conditions: condition id -> (version key, condition)."""
+        layout = _Layout(conditions)
+        self._ids = layout.ids
+        self._bucket_of_version = layout.buckets_of_version
+        self._indexes_of_version = layout.indexes_of_version
+        self._shard_of_bucket = layout.shard_of_bucket
+        self._keys_of_shard = [{name: _key(name) for name in sorted(reads)} for reads in layout.reads]
         self._handles: list[int] = []
-        warmup = {WARMUP: {"all": [{"m": {WARMUP: 1}}]}}
-        shards: list[dict[str, dict]] = [dict(warmup)]
-        bucket, size, current_version = -1, BUCKET_RULES, None
-        for test_id, (version, node) in tests.items():
-            new_rules = _rules_for(f"_b{bucket}", node, len(self._ids))
-            if version != current_version or size + len(new_rules) > BUCKET_RULES:
-                bucket, size, current_version = bucket + 1, 0, version
-                if bucket and bucket % SHARD_BUCKETS == 0:
-                    shards.append(dict(warmup))
-                self._bucket_of_version.setdefault(version, []).append(f"_b{bucket}")
-                self._shard_of_bucket[f"_b{bucket}"] = len(shards) - 1
-                new_rules = _rules_for(f"_b{bucket}", node, len(self._ids))
-            shards[-1].update(new_rules)
-            self._indexes_of_version.setdefault(version, []).append(len(self._ids))
-            self._ids.append(test_id)
-            size += len(new_rules)
+        shards = layout.shards
         # The first fact of each new ruleset matches the warm-up rule and nothing else: if the
         # first fact fails or matches nothing, deleting its session may crash the process (seen
         # as `free(): invalid pointer` when this fact also carried every bucket and hit error
@@ -280,14 +316,16 @@ class DurableRuleset:
 
     def statuses(self, values: Values, versions: list[str]) -> dict[str, Kleene]:
         """Each condition of the given versions: True, False, or None (unknown)."""
-        fact = {_key(name): value for name, value in values.items()}
         on: dict[int, dict[str, int]] = {}  # shard -> its buckets of the versions given
         for version in versions:
             for b in self._bucket_of_version.get(version, []):
                 on.setdefault(self._shard_of_bucket[b], {})[b] = 1
         fired: list[str] = []
         for shard, buckets in (on or {0: {}}).items():  # nothing in force: still asked (matches nothing)
-            fired += self._run(shard, {**fact, **buckets})
+            keys = self._keys_of_shard[shard]  # only the facts this shard's rules read
+            fact = {keys[name]: value for name, value in values.items() if name in keys}
+            fact.update(buckets)
+            fired += self._run(shard, fact)
         true = {int(name[1:].split("_")[0]) for name in fired if name[0] == "T"}
         maybe = {int(name[1:].split("_")[0]) for name in fired if name[0] == "P"}
         return {self._ids[i]: True if i in true else (None if i in maybe else False)

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
 
+from .assessment import assess
 from .bundle import Bundle
 from .durable_backend import DurableRuleset
-from .judgement import Judgement, assess
+from .judgement import Judgement
 from .oracle import OracleEvaluator
 
 try:
@@ -28,7 +29,7 @@ class Engine:
         self.bundle = bundle
         self.evaluator_name = evaluator
         if evaluator == "durable":
-            self._evaluator = DurableRuleset({tid: (v.key, node) for tid, (v, node) in bundle.tests.items()})
+            self._evaluator = DurableRuleset({tid: (v.key, node) for tid, (v, node) in bundle.conditions.items()})
         else:
             self._evaluator = OracleEvaluator(bundle)
 
@@ -37,7 +38,8 @@ class Engine:
         values = self.bundle.vocabulary.check(facts)
         versions = [v.key for v in self.bundle.versions_on(as_of) if v.meta.encoded]
         statuses = self._evaluator.statuses(values, versions)
-        return assess(self.bundle, statuses, values, dict(facts), as_of, self.evaluator_name, ENGINE_VERSION)
+        return assess(self.bundle, statuses=statuses, values=values, submitted=dict(facts), as_of=as_of,
+                      evaluator=self.evaluator_name, engine_version=ENGINE_VERSION)
 
     def close(self) -> None:
         self._evaluator.close()

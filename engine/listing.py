@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from .bundle import Bundle, Version
 from .catalogue import CriterionView, criterion_view
+from .notes import gap_text
+from .places import place_kinds
 from .schema import ListSelection
 
 
@@ -83,7 +85,7 @@ def _listed_standard(bundle: Bundle, selection: ListSelection, day: dt.date) -> 
 def list_in_force(bundle: Bundle, list_id: str, day: dt.date) -> ListDocument:
     declared = bundle.lists[list_id]
     vocab = bundle.vocabulary
-    places = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
+    places = place_kinds(vocab)
     areas = [ListedArea(id=a.id, name=a.name, basis=a.basis, basis_status=a.basis_status,
                         places=[places[p] for p in a.places],
                         standards=[_listed_standard(bundle, s, day) for s in a.include], not_encoded=a.not_encoded)
@@ -97,7 +99,7 @@ def list_in_force(bundle: Bundle, list_id: str, day: dt.date) -> ListDocument:
                 counts[c.spec.text_status] = counts.get(c.spec.text_status, 0) + 1
             coverage.append(Coverage(standard=v.standard, version=v.version, document_number=v.meta.document_number,
                                      encoded=v.meta.encoded, by_text_status=counts,
-                                     gaps=[f"{g.clause}：{g.reason}" for g in v.meta.gaps]))
+                                     gaps=[gap_text(g) for g in v.meta.gaps]))
     missing = [a.name for a in areas if not any(s.criteria for s in a.standards)]
     return ListDocument(list_id=list_id, title=declared.title, issuer=declared.issuer, basis=declared.basis,
                         description=declared.description, as_of=day, rules_digest=bundle.digest, areas=areas,
@@ -185,7 +187,7 @@ def _method_changes(old: Version, new: Version) -> list[str]:
         out.append(f"{'、'.join(which)} 的条文未编码，无法逐条比较")
     for item in new.meta.changes:
         out.append(f"（标准前言所列变化）{item}")
-    out += [f"旧版本未编码部分：{g.clause}：{g.reason}" for g in old.meta.gaps if "综合" in g.clause + g.reason][:3]
+    out += [f"旧版本未编码部分：{gap_text(g)}" for g in old.meta.gaps if "综合" in g.clause + g.reason][:3]
     return out
 
 

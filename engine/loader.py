@@ -23,7 +23,6 @@ from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion,
 from .vocabulary import Constraint, DerivedFact, Vocabulary
 from .yaml_source import SourceDoc, read_file
 
-MAX_FACTS = 200  # durable-rules holds at most 255 properties per fact; room is kept for guards
 
 _PYDANTIC_ZH = {
     "missing": ("缺少必填字段", "required field is missing"),
@@ -186,10 +185,6 @@ class _Loader:
                          f"只能有一个场所类型事实（place: true），“{first}” 已是（{first_doc.file}:"
                          f"{first_doc.line_of(('facts', first, 'place'))}）",
                          f"only one fact may be the place fact (place: true); '{first}' already is")
-        if len(facts) > MAX_FACTS:
-            self.problems.append(RuleProblem(self.name(self.root / "facts"), None, (),
-                                             f"事实超过 {MAX_FACTS} 个，durable-rules 无法承载",
-                                             f"more than {MAX_FACTS} facts: durable-rules cannot hold them"))
         if not self.vocabulary_complete:  # a file could not be read: which facts exist is unknown, so
             return Vocabulary(facts, {}, hazards, ())  # no condition is checked against them (as for versions)
         derived = self._derived(facts, derived_raw)
@@ -519,7 +514,7 @@ def _load_checked(loader: _Loader, root: Path) -> Bundle:
     versions = state.versions
     warnings = text_numbers.unquoted_numbers(versions, state.vocabulary, loader.docs)
     aliases = {former: entry.id for v in versions for entry in load_stages.declared(v) for former in entry.formerly}
-    return Bundle(loader.name(root), state.vocabulary, tuple(versions), loader.digest(), state.lists, warnings, aliases)
+    return Bundle(state.vocabulary, tuple(versions), loader.digest(), state.lists, warnings, aliases)
 
 
 def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:

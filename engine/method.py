@@ -24,17 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .bundle import CompiledCombined, CompiledCriterion, Version
-from .conditions import Kleene
+from .conditions import Kleene, k_or
 
 Classification = Literal["major", "ordinary", "none", "indeterminate"]
-
-
-def k_and(*values: Kleene) -> Kleene:
-    return False if False in values else (None if None in values else True)
-
-
-def k_or(*values: Kleene) -> Kleene:
-    return True if True in values else (None if None in values else False)
 
 
 @dataclass(frozen=True)
@@ -78,13 +70,13 @@ class Plan:
         # combined rules those elements (or the rule's own category) belong to
         self.elements_of: dict[str, tuple[Element, ...]] = {}
         for e in self.elements:
-            for test_id in (e.id, *(g.id for g in e.gates)):
-                self.elements_of[test_id] = (*self.elements_of.get(test_id, ()), e)
+            for condition_id in (e.id, *(g.id for g in e.gates)):
+                self.elements_of[condition_id] = (*self.elements_of.get(condition_id, ()), e)
         self.rules_of: dict[str, tuple[CompiledCombined, ...]] = {}
         for rule in self.combined:
-            for test_id in {rule.id, *rule.spec.elements, *(g.id for e in self.elements if e.id in rule.spec.elements
+            for condition_id in {rule.id, *rule.spec.elements, *(g.id for e in self.elements if e.id in rule.spec.elements
                                                            for g in e.gates)}:
-                self.rules_of[test_id] = (*self.rules_of.get(test_id, ()), rule)
+                self.rules_of[condition_id] = (*self.rules_of.get(condition_id, ()), rule)
         self._hazards = tuple((c.spec.applies_to, c.spec.hazards) for c in version.criteria
                               if c.spec.method in ("direct", "combined") and c.spec.hazards)
         self._kinds_by_place: dict[Any, frozenset[str]] = {}

@@ -24,6 +24,8 @@ from pydantic import BaseModel
 
 from .bundle import Bundle, Version
 from .conditions import All, AnyOf, Compare, Node, describe, display_value, evaluate, expand, facts_of
+from .notes import gap_text
+from .places import place_kinds
 from .schema import FactDef, Section, clause_in_section
 from .vocabulary import Vocabulary
 
@@ -93,11 +95,6 @@ class Questionnaire(BaseModel):
     rules_digest: str
     standards: list[StandardQuestions]
     notes: list[str]
-
-
-def place_kinds(vocab: Vocabulary) -> dict[str, str]:
-    """The kinds of place: code -> Chinese label."""
-    return (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
 
 
 def place_kind_code(vocab: Vocabulary, word: str) -> str:
@@ -423,7 +420,7 @@ def _question(number: int, draft: _Draft, level: int, bundle: Bundle) -> Questio
 
 
 def _gaps(version: Version, kind: str) -> list[str]:
-    return [f"{gap.clause}：{gap.reason}" for gap, scope in zip(version.meta.gaps, version.gap_scopes)
+    return [gap_text(gap) for gap, scope in zip(version.meta.gaps, version.gap_scopes)
             if scope is None or kind in scope]
 
 

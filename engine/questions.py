@@ -21,8 +21,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .bundle import Bundle, Version
-from .conditions import NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, missing_behind, ratio_of
-from .method import Classification, Outcome, Plan, apply, classify, covering, k_or, outcomes
+from .conditions import (NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, k_or, missing_behind,
+                         ratio_of)
+from .method import Classification, Outcome, Plan, apply, classify, covering, outcomes
 from .schema import FactDef
 from .vocabulary import DEFAULT_LIMIT
 
@@ -111,20 +112,20 @@ class Situation:
         if any(c.violated(values) for name in changes for c in constraints.get(name, ())):
             return None
         status = dict(self.status)
-        tests = self.bundle.tests
+        conditions = self.bundle.conditions
         touched = tuple(dict.fromkeys(t for name in changes for t in self.bundle.readers.get(name, ()) if t in status))
         changed = set()
-        for test_id in touched:
-            status[test_id] = evaluate(tests[test_id][1], values)
-            if status[test_id] is not self.status[test_id]:
-                changed.add(test_id)
+        for condition_id in touched:
+            status[condition_id] = evaluate(conditions[condition_id][1], values)
+            if status[condition_id] is not self.status[condition_id]:
+                changed.add(condition_id)
         place_fact = self.bundle.vocabulary.place_fact
         if place_fact in changes:
             found = outcomes(self.versions, status, values.get(place_fact))
         elif not changed or self._stays_open(changed, status, touched):
             return Tried(self.classification, self.outcomes, values, status, touched)
         else:
-            again = {tests[t][0].key for t in changed}
+            again = {conditions[t][0].key for t in changed}
             encoded = [v for v in self.versions if v.meta.encoded]
             found = [apply(Plan.of(v), status, self.cover, before, frozenset(changed)) if v.key in again else before
                      for v, before in zip(encoded, self.outcomes)]
@@ -259,7 +260,7 @@ class _Asker:
         self.s = situation
         self.needed = needed
         self.vocab = situation.bundle.vocabulary
-        self.tests = situation.bundle.tests
+        self.conditions = situation.bundle.conditions
         self._leaves: dict[str, list[Compare]] = {}
 
     def leaves(self, name: str) -> list[Compare]:
@@ -267,9 +268,9 @@ class _Asker:
         found = self._leaves.get(name)
         if found is None:
             unique: dict[Compare, None] = {}
-            for test_id in self.s.bundle.readers.get(name, ()):
-                if test_id in self.s.status:
-                    unique.update(dict.fromkeys(_leaves(self.tests[test_id][1], name)))
+            for condition_id in self.s.bundle.readers.get(name, ()):
+                if condition_id in self.s.status:
+                    unique.update(dict.fromkeys(_leaves(self.conditions[condition_id][1], name)))
             found = self._leaves[name] = list(unique)
         return found
 
@@ -337,7 +338,7 @@ class _Asker:
         if tried.classification != "indeterminate":
             return still
         opened = [n for t in tried.touched if tried.status[t] is None
-                  for n in missing_behind(self.tests[t][1], tried.values)]
+                  for n in missing_behind(self.conditions[t][1], tried.values)]
         for outcome in tried.outcomes:  # an element that now holds asks for its undecided gates (仍继续使用)
             opened += [n for element, gates in outcome.undecided.items()
                        if tried.status[element] is True and self.s.status[element] is not True

@@ -135,15 +135,17 @@ def value_sets(drafts: list[Draft], out: VocabularyResult) -> None:
             draft.say(("value_sets", name), "value_set_unused", name=name)
 
 
-def place_groups(drafts: list[Draft], out: VocabularyResult) -> None:
-    """`place_groups`: a list of kinds and groups, or `{of: all | <group>, but: [...]}` (every kind of
-    `of` but those), so that a kind added to the vocabulary later joins the groups it belongs to."""
-    kinds: list[str] = []
+def _place_kinds(drafts: list[Draft]) -> list[str]:
+    """The kinds of place: the values of the fact marked `place: true` (the first one declared)."""
     for draft in drafts:
         for fact in _entries(draft.data, "facts").values():
-            if _mapping(fact).get("place") is True and isinstance(fact.get("values"), dict) and not kinds:
-                kinds = [str(k) for k in fact["values"]]
-    out.places.kinds = kinds
+            if _mapping(fact).get("place") is True and isinstance(fact.get("values"), dict):
+                return [str(k) for k in fact["values"]]
+    return []
+
+
+def _declared_groups(drafts: list[Draft], kinds: list[str]) -> dict[str, tuple[Draft, Any]]:
+    """Each group declared once and not named like a kind (else reported), with the file it is in."""
     declared: dict[str, tuple[Draft, Any]] = {}
     for draft in drafts:
         for name, spec in _entries(draft.data, "place_groups").items():
@@ -153,6 +155,31 @@ def place_groups(drafts: list[Draft], out: VocabularyResult) -> None:
                 draft.say(("place_groups", name), "group_is_kind", name=name)
             else:
                 declared[name] = (draft, spec)
+    return declared
+
+
+def _group_members(spec: Any, draft: Draft, at: Path_, kinds: list[str],
+                   members: Callable[[str, Draft, Path_], list[str] | None]) -> set[str] | None:
+    """The kinds one group's spec stands for (a list, or `of` … `but`); None: something in it was reported."""
+    if isinstance(spec, list):
+        parts = [members(str(item), draft, at + (j,)) for j, item in enumerate(spec)]
+        return None if None in parts else {k for part in parts for k in part}
+    if not (isinstance(spec, dict) and isinstance(spec.get("but", []), list)):
+        return None  # not a list or mapping: the schema says so
+    base = spec.get("of", "all")
+    whole = kinds if base == "all" else members(str(base), draft, at + ("of",))
+    left_out = [members(str(item), draft, at + ("but", j)) for j, item in enumerate(spec.get("but", []))]
+    for j, part in enumerate(left_out):
+        if part is not None and whole is not None and not set(part) & set(whole):
+            draft.say(at + ("but", j), "group_but_outside", name=spec["but"][j], base=base)
+    return None if whole is None or None in left_out else set(whole) - {k for p in left_out for k in p}
+
+
+def place_groups(drafts: list[Draft], out: VocabularyResult) -> None:
+    """`place_groups`: a list of kinds and groups, or `{of: all | <group>, but: [...]}` (every kind of
+    `of` but those), so that a kind added to the vocabulary later joins the groups it belongs to."""
+    kinds = out.places.kinds = _place_kinds(drafts)
+    declared = _declared_groups(drafts, kinds)
     resolving: list[str] = []
     in_cycle: set[str] = set()  # a cycle is reported once, at the group where it was found
 
@@ -180,19 +207,7 @@ def place_groups(drafts: list[Draft], out: VocabularyResult) -> None:
         draft, spec = declared[name]
         resolving.append(name)
         at = ("place_groups", name)
-        if isinstance(spec, list):
-            parts = [members(str(item), draft, at + (j,)) for j, item in enumerate(spec)]
-            chosen = None if None in parts else {k for part in parts for k in part}
-        elif isinstance(spec, dict) and isinstance(spec.get("but", []), list):
-            base = spec.get("of", "all")
-            whole = kinds if base == "all" else members(str(base), draft, at + ("of",))
-            left_out = [members(str(item), draft, at + ("but", j)) for j, item in enumerate(spec.get("but", []))]
-            for j, part in enumerate(left_out):
-                if part is not None and whole is not None and not set(part) & set(whole):
-                    draft.say(at + ("but", j), "group_but_outside", name=spec["but"][j], base=base)
-            chosen = None if whole is None or None in left_out else set(whole) - {k for p in left_out for k in p}
-        else:
-            chosen = None  # not a list or mapping: the schema says so
+        chosen = _group_members(spec, draft, at, kinds, members)
         resolving.pop()
         if chosen is not None and not chosen:
             draft.say(at, "group_empty", name=name)

@@ -24,6 +24,7 @@ import yaml
 
 from engine import Bundle, Engine, FactError, Judgement, load
 from engine.questionnaire import Question, Questionnaire, UnknownPlaceKind, questionnaire
+from engine.schema import FactDef
 
 FEATURES_DIR = Path(__file__).resolve().parent
 BASELINES_DIR = FEATURES_DIR / "baselines"
@@ -78,49 +79,13 @@ class FactWords:
     def value(self, name: str, raw: Any) -> Any:
         """A value for the fact, from step text (a string) or from a baseline file (any YAML scalar)."""
         definition = self.vocab.facts[name]
-        label, kind = definition.label, definition.type
         if raw is None:
+            label = definition.label
             fail(f"“{label}”的值为空；不了解的事实请不要填写（或写“\"{label}\" 未提供”），空值不等于“否”或 0。")
-        text = unquote(raw) if isinstance(raw, str) else raw
-        if kind == "boolean":
-            if isinstance(text, bool):
-                return text
-            if text in TRUE_WORDS:
-                return True
-            if text in FALSE_WORDS:
-                return False
-            fail(f"“{label}”是“是/否”事实，应写 是 或 否，实际写的是“{text}”。")
-        if kind == "integer":
-            if isinstance(text, int) and not isinstance(text, bool):
-                return text
-            if isinstance(text, str) and INTEGER.fullmatch(text):
-                return int(text)
-            fail(f"“{label}”应为整数，实际写的是“{text}”。")
-        if kind == "number":
-            if isinstance(text, (int, float)) and not isinstance(text, bool):
-                return text
-            if isinstance(text, str) and NUMBER.fullmatch(text):
-                return float(text) if "." in text else int(text)
-            unit = f"（单位 {definition.unit}，只写数字）" if definition.unit else ""
-            fail(f"“{label}”应为数值{unit}，实际写的是“{text}”。")
-        if kind == "enum":
-            values = definition.values or {}
-            if isinstance(text, str):
-                if text in values:
-                    return text
-                for code, value_label in values.items():
-                    if text == value_label:
-                        return code
-            allowed = "；".join(f"“{v}”" for v in values.values())
-            fail(f"“{text}”不是“{label}”的取值。可写：{allowed}（或其代码：{'、'.join(values)}）。")
-        if kind == "date":
-            if isinstance(text, dt.date) and not isinstance(text, dt.datetime):
-                return text
-            try:
-                return dt.date.fromisoformat(str(text))
-            except ValueError:
-                fail(f"“{label}”应为日期（如 2025-06-01），实际写的是“{text}”。")
-        raise AssertionError(f"unhandled fact type {kind}")
+        read = _READERS.get(definition.type)
+        if read is None:
+            raise AssertionError(f"unhandled fact type {definition.type}")
+        return read(definition, unquote(raw) if isinstance(raw, str) else raw)
 
     def facts_from_mapping(self, mapping: Any, where: str) -> dict[str, Any]:
         if not isinstance(mapping, dict) or not mapping:
@@ -631,3 +596,56 @@ def check_no_questions(doc: Questionnaire) -> None:
 
 def check_questionnaire_note(doc: Questionnaire, text: str) -> None:
     assert any(text in note for note in doc.notes), f"问卷提示中没有“{text}”。全部提示：{doc.notes or '无'}"
+
+
+# --- a value of each type, as an expert writes it ------------------------------------------------
+
+def _boolean(definition: FactDef, text: Any) -> bool:
+    if isinstance(text, bool):
+        return text
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    fail(f"“{definition.label}”是“是/否”事实，应写 是 或 否，实际写的是“{text}”。")
+
+
+def _integer(definition: FactDef, text: Any) -> int:
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    if isinstance(text, str) and INTEGER.fullmatch(text):
+        return int(text)
+    fail(f"“{definition.label}”应为整数，实际写的是“{text}”。")
+
+
+def _number(definition: FactDef, text: Any) -> int | float:
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return text
+    if isinstance(text, str) and NUMBER.fullmatch(text):
+        return float(text) if "." in text else int(text)
+    unit = f"（单位 {definition.unit}，只写数字）" if definition.unit else ""
+    fail(f"“{definition.label}”应为数值{unit}，实际写的是“{text}”。")
+
+
+def _enum(definition: FactDef, text: Any) -> str:
+    values = definition.values or {}
+    if isinstance(text, str):
+        if text in values:
+            return text
+        for code, value_label in values.items():
+            if text == value_label:
+                return code
+    allowed = "；".join(f"“{v}”" for v in values.values())
+    fail(f"“{text}”不是“{definition.label}”的取值。可写：{allowed}（或其代码：{'、'.join(values)}）。")
+
+
+def _date(definition: FactDef, text: Any) -> dt.date:
+    if isinstance(text, dt.date) and not isinstance(text, dt.datetime):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        fail(f"“{definition.label}”应为日期（如 2025-06-01），实际写的是“{text}”。")
+
+
+_READERS = {"boolean": _boolean, "integer": _integer, "number": _number, "enum": _enum, "date": _date}

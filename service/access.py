@@ -75,7 +75,7 @@ class AccessLog:
         finally:
             if self.enabled:
                 access_log.info(json.dumps({
-                    "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+                    "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
                     "request_id": request_id, "method": scope["method"], "path": scope["path"],
                     "status": answered.get("status"), "ms": round((time.perf_counter() - started) * 1000, 1),
                     "rules_digest": answered.get("digest")}, ensure_ascii=False))

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+from engine.bundle import BUNDLED_RULES
+
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 bearer token characters
 
 

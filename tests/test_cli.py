@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from cli.main import main
 from rule_text import missing_names
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def hazard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def in_process(capsys: pytest.CaptureFixture, *args: str) -> subprocess.CompletedProcess:
-    """engine.cli.main run in this process, its result shaped like a subprocess run (faster)."""
+    """cli.main.main run in this process, its result shaped like a subprocess run (faster)."""
     try:
         code = main(list(map(str, args)))
     except SystemExit as exited:

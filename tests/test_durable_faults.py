@@ -124,7 +124,7 @@ def spy(handle, sid, fact):
     first.append((sorted(fact), fired))
     return fired
 durable_backend._drain = spy
-ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.tests.items()})
+ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.conditions.items()})
 durable_backend._drain = original
 assert first[0] == (["__warmup__"], ["__warmup__"]), first[0]   # the first fact matches (only) the warm-up rule
 # straight away: facts that match no rule (no bucket of any version is on)
@@ -168,7 +168,7 @@ def test_first_fact_of_a_new_ruleset_is_the_bare_warm_up(monkeypatch, bundle):
         return fired
 
     monkeypatch.setattr(durable_backend, "_drain", spy)
-    ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.tests.items()})
+    ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.conditions.items()})
     try:
         assert calls[0] == ({durable_backend.WARMUP: 1}, [durable_backend.WARMUP])
         widest, fired = calls[1]
@@ -401,13 +401,13 @@ def test_each_needed_fact_missing_gives_unknown_not_false(engines, bundle):
     holding: dict[str, dict] = {}
     for _ in range(400):
         values = bundle.vocabulary.check(random_facts(bundle.vocabulary, rng, 1.0))
-        for test_id, (_, node) in bundle.tests.items():
+        for test_id, (_, node) in bundle.conditions.items():
             if test_id not in holding and evaluate(node, values) is True:
                 holding[test_id] = values
-    assert len(holding) >= len(bundle.tests) // 2
+    assert len(holding) >= len(bundle.conditions) // 2
     unknown = 0
     for test_id, values in holding.items():
-        version, node = bundle.tests[test_id]
+        version, node = bundle.conditions[test_id]
         for name in sorted(facts_of(expand(node))):
             less = {k: v for k, v in values.items() if k != name}
             want = evaluate(node, less)
@@ -434,7 +434,7 @@ def test_fact_vs_fact_with_other_fact_missing_is_unknown(tmp_path):
             assert got == {"lt": None, "gt": None, "any": None}, (facts_in, got)
         assert e.judge({"a": 0, "c": False}, DAY).classification == "indeterminate"
         # the compiled T pattern requires the other fact to exist
-        t_rules = durable_backend._rules_for("_b0", b.tests["lt"][1], 0)
+        t_rules = durable_backend._rules_for("_b0", b.conditions["lt"][1], 0)
         assert {"$ex": {durable_backend._key("b"): 1}} in t_rules["T0_0"]["all"][0]["m"]["$and"]
 
 
@@ -524,11 +524,11 @@ def test_every_compiled_pattern_starts_with_a_bucket_guard(monkeypatch, bundle):
     created = []
     original = durable_backend.dre.create_ruleset
     monkeypatch.setattr(durable_backend.dre, "create_ruleset", lambda name, text: created.append(text) or original(name, text))
-    ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.tests.items()})
+    ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.conditions.items()})
     ruleset.close()
     rules = json.loads(created[0])
     assert rules.pop(durable_backend.WARMUP) == {"all": [{"m": {durable_backend.WARMUP: 1}}]}
-    assert len(rules) == sum(durable_backend.rule_count(n) for _, (_, n) in bundle.tests.items())
+    assert len(rules) == sum(durable_backend.rule_count(n) for _, (_, n) in bundle.conditions.items())
     buckets = {b for bs in ruleset._bucket_of_version.values() for b in bs}
     for name, body in rules.items():
         pattern = body["all"][0]["m"]
@@ -537,7 +537,7 @@ def test_every_compiled_pattern_starts_with_a_bucket_guard(monkeypatch, bundle):
         assert len(guard) == 1 and next(iter(guard)) in buckets and guard[next(iter(guard))] == 1, (name, guard)
         assert len(pattern["$and"]) >= 2
     # and straight from _rules_for, for every condition
-    for i, (_, (_, node)) in enumerate(bundle.tests.items()):
+    for i, (_, (_, node)) in enumerate(bundle.conditions.items()):
         for name, body in durable_backend._rules_for("_b7", node, i).items():
             assert body["all"][0]["m"]["$and"][0] == {"_b7": 1}, name
 
@@ -562,7 +562,8 @@ def test_limits_rejected_at_lint_time(tmp_path):
           b2: {type: boolean, label: b2, description: d}
           n: {type: integer, label: n, description: d, minimum: 0, maximum: 100}
         """ % ", ".join(f"v{i}: v{i}" for i in range(45))
-    branch = "{any: [{all: [{fact: b1, eq: true}, {fact: n, gt: 1}]}, {all: [{fact: b2, eq: true}, {fact: n, gt: 2}]}, {all: [{fact: b1, eq: false}, {fact: n, gt: 3}]}]}"
+    branch = ("{any: [{all: [{fact: b1, eq: true}, {fact: n, gt: 1}]}, {all: [{fact: b2, eq: true}, {fact: n, gt: 2}]}, "
+              "{all: [{fact: b1, eq: false}, {fact: n, gt: 3}]}]}")
     cases = {
         "too_many_rules": criterion("c", "{all: [%s, %s, %s]}" % (branch, branch, branch)),           # 27 terms -> 54 rules
         "in_41": criterion("c", "{fact: e, in: [%s]}" % ", ".join(f"v{i}" for i in range(41))),
@@ -636,7 +637,7 @@ def test_warm_up_of_bundled_rules_succeeds(monkeypatch, bundle):
         return fired
 
     monkeypatch.setattr(durable_backend, "_drain", spy)
-    ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.tests.items()})
+    ruleset = durable_backend.DurableRuleset({t: (v.key, n) for t, (v, n) in bundle.conditions.items()})
     monkeypatch.undo()
     try:
         widest, fired = calls[-1]
@@ -644,7 +645,7 @@ def test_warm_up_of_bundled_rules_succeeds(monkeypatch, bundle):
         assert every and every <= set(widest)
         # with every fact missing, every condition may hold: each one's P rule fired
         indexes = {int(name[1:].split("_")[0]) for name in fired if name.startswith("P")}
-        assert indexes == set(range(len(bundle.tests)))
+        assert indexes == set(range(len(bundle.conditions)))
         keys = [v.key for v in bundle.versions if v.meta.encoded]
         assert set(ruleset.statuses({}, keys).values()) == {None}
     finally:

@@ -16,8 +16,8 @@ import yaml
 from fastapi.testclient import TestClient
 
 import engine
-from engine import judgement_render, render
-from engine.cli import main
+from cli.main import main
+from engine.present import judgements, terminal
 from service import create_app
 from service.settings import Settings
 
@@ -115,11 +115,11 @@ def test_the_api_refuses_contradictory_facts_with_both_in_the_message(client):
 
 def test_text_html_and_xlsx_say_the_judgement_is_incomplete(judge):
     j = judge.judge(CANTEEN, TODAY)
-    assert f"判定结果：{INCOMPLETE}" in render.judgement_text(j)
-    page = judgement_render.page([("食堂", j)])
+    assert f"判定结果：{INCOMPLETE}" in terminal.judgement_text(j)
+    page = judgements.page([("食堂", j)])
     xml.dom.minidom.parseString(page)  # well-formed
     assert INCOMPLETE in page and "判定不完整" in page and "GB 35181-2025：整份标准有效但未编码" in page
-    book = openpyxl.load_workbook(io.BytesIO(judgement_render.spreadsheet([("食堂", j), ("宿舍", "facts refused")])))
+    book = openpyxl.load_workbook(io.BytesIO(judgements.spreadsheet([("食堂", j), ("宿舍", "facts refused")])))
     rows = list(book["判定结果"].iter_rows(values_only=True))
     assert rows[1][2] == INCOMPLETE and rows[1][4] == "不完整"
     assert rows[2][2].startswith("事实有误，未作判定")

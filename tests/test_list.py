@@ -11,7 +11,9 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from engine import cli, listing, list_render, load
+from cli import main as cli
+from engine import listing, load
+from engine.present import lists
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 29)
@@ -59,7 +61,7 @@ def test_coverage_counts_clauses_by_text_status(bundle):
 def test_xlsx_has_one_row_per_criterion_frozen_header_and_filters(bundle, tmp_path):
     doc = listing.list_in_force(bundle, "education", TODAY)
     path = tmp_path / "list.xlsx"
-    path.write_bytes(list_render.spreadsheet(doc))
+    path.write_bytes(lists.spreadsheet(doc))
     book = openpyxl.load_workbook(path)
     sheet = book["判定标准清单"]
     ids = [row[11] for row in sheet.iter_rows(min_row=2, values_only=True)]
@@ -71,10 +73,10 @@ def test_xlsx_has_one_row_per_criterion_frozen_header_and_filters(bundle, tmp_pa
 
 def test_html_is_well_formed_and_markdown_names_every_area(bundle):
     doc = listing.list_in_force(bundle, "education", TODAY)
-    page = list_render.page(doc)
+    page = lists.page(doc)
     root = ET.fromstring(page.removeprefix("<!DOCTYPE html>\n"))
     assert root.tag == "html" and root.find("body/h1").text == doc.title
-    text = list_render.markdown(doc)
+    text = lists.markdown(doc)
     assert all(area.name in text for area in doc.areas)
 
 
@@ -94,7 +96,7 @@ def test_diff_ga653_to_gb35181_2017_shows_the_recorded_changes(bundle):
     assert ("gb35181-2006.4.5.a", "gb35181-2017.5.1.2") in changed       # 可以立即整改的 → 不能立即改正
     assert "判定方法" in changed[("gb35181-2006.4.5.a", "gb35181-2017.5.1.2")]
     assert any(c.kind == "added" and c.new.id == "gb35181-2017.6.3" for c in diff.changes)
-    text = list_render.version_diff_text(diff)
+    text = lists.version_diff_text(diff)
     assert "【变更" in text and "旧（" in text and "新（" in text
 
 

@@ -209,7 +209,9 @@ def test_bundled_industry_trade_precedence_clause():
     assert "另有规定的，适用其规定" in precedence.text
     assert sorted(precedence.yields_on) == ["fire", "gas", "hazardous_chemicals", "special_equipment"]
     assert {c.id: c.spec.hazards for c in version.criteria} == {
-        "industry-trade-2023.3.1": ["safety_management"], "industry-trade-2023.3.2": ["safety_management"], "industry-trade-2023.3.3": ["safety_management"]}
+        "industry-trade-2023.3.1": ["safety_management"],
+        "industry-trade-2023.3.2": ["safety_management"],
+        "industry-trade-2023.3.3": ["safety_management"]}
     # hence none of them can be deferred with the clauses encoded today
     assert not any(set(c.spec.hazards) & set(precedence.yields_on) for c in version.criteria)
 

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
+from engine import durable_backend
 from bench import corpus
 from engine.conditions import All, AnyOf, Compare, Node, evaluate, expand, facts_of, ratio_of
 from engine.vocabulary import DEFAULT_LIMIT
@@ -61,7 +62,7 @@ class FactSpace:
         self.vocab = bundle.vocabulary
         self.facts = dict(self.vocab.facts)
         self.names = sorted(self.facts)
-        self.leaves = [leaf for _, (_, node) in bundle.tests.items() for leaf in _leaves(expand(node))]
+        self.leaves = [leaf for _, (_, node) in bundle.conditions.items() for leaf in _leaves(expand(node))]
         self.constants: dict[str, set] = {n: set() for n in self.names}
         for leaf in self.leaves:
             if leaf.other is None:
@@ -234,20 +235,28 @@ def _agree(space: FactSpace, durable, oracle, raw: dict, versions: list[str], da
     return j_durable
 
 
+def _agreement(space: FactSpace, durable, oracle, examples: int, each_version: bool = True) -> Counter:
+    """_agree on `examples` drawn fact sets, judge days and (each_version) the versions in force
+    together or one by one; what was exercised, counted."""
+    keys = [v.key for v in space.encoded]
+    stats: Counter = Counter()
+
+    @_settings(examples)
+    @given(raw=space.fact_sets(), versions=st.sampled_from([keys] + ([[k] for k in keys] if each_version else [])),
+           day=st.sampled_from(space.days))
+    def check(raw, versions, day):
+        stats["most facts submitted"] = max(stats["most facts submitted"], len(raw))
+        _agree(space, durable, oracle, raw, versions, day, stats)
+
+    check()
+    return stats
+
+
 # --- 1a: agreement on the bundled rules ----------------------------------------------------------
 
 def test_durable_matches_oracle_on_bundled_rules(bundled):
     space, durable, oracle = bundled
-    keys = [v.key for v in space.encoded]
-    stats: Counter = Counter()
-
-    @_settings(1500)
-    @given(raw=space.fact_sets(), versions=st.sampled_from([keys] + [[k] for k in keys]),
-           day=st.sampled_from(space.days))
-    def check(raw, versions, day):
-        _agree(space, durable, oracle, raw, versions, day, stats)
-
-    check()
+    stats = _agreement(space, durable, oracle, 1500)
     assert stats["cases"] >= 1000
     assert stats["unknown statuses"] > 1000, stats      # P rules exercised
     assert stats["true statuses"] > 300, stats          # T rules exercised
@@ -545,21 +554,26 @@ criteria:
 ])
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    root = tmp_path_factory.mktemp("synthetic_rules")
+def _rules_engines(root: Path, vocabulary: str, versions: dict[tuple[str, str], str]):
+    """Rule files written under root (the vocabulary; (standard, version) -> version file), which
+    lint must accept: their fact space and both engines; the durable one closed afterwards."""
     (root / "facts").mkdir()
-    (root / "facts" / "all.yaml").write_text(textwrap.dedent(SYNTHETIC_FACTS), encoding="utf-8")
-    for std, ver, text in (("syn", "v1", SYNTHETIC_V1), ("syn", "v2", SYNTHETIC_V2), ("tee", "v1", SYNTHETIC_T)):
+    (root / "facts" / "all.yaml").write_text(vocabulary, encoding="utf-8")
+    for (std, ver), text in versions.items():
         (root / "standards" / std).mkdir(parents=True, exist_ok=True)
         (root / "standards" / std / f"{ver}.yaml").write_text(text, encoding="utf-8")
     problems = engine.lint(root)
     assert not problems, "\n".join(map(str, problems))
     bundle = engine.load(root)
     durable = engine.Engine(bundle, "durable")
-    oracle = engine.Engine(bundle, "oracle")
-    yield FactSpace(bundle), durable, oracle
+    yield FactSpace(bundle), durable, engine.Engine(bundle, "oracle")
     durable.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    yield from _rules_engines(tmp_path_factory.mktemp("synthetic_rules"), textwrap.dedent(SYNTHETIC_FACTS),
+                              {("syn", "v1"): SYNTHETIC_V1, ("syn", "v2"): SYNTHETIC_V2, ("tee", "v1"): SYNTHETIC_T})
 
 
 def test_synthetic_rules_use_every_operator(synthetic):
@@ -568,21 +582,12 @@ def test_synthetic_rules_use_every_operator(synthetic):
     assert ops == {"eq", "ne", "lt", "le", "gt", "ge"}  # in / not_in arrive as any-of eq / all-of ne
     assert {float(r * 100) for _, _, r in space.pairs} >= {80, 75, 125, 50, 33.3, 100}
     assert any(isinstance(expand(n), All) and any(isinstance(i, AnyOf) for i in expand(n).items)
-               for _, (_, n) in space.bundle.tests.items())
+               for _, (_, n) in space.bundle.conditions.items())
 
 
 def test_durable_matches_oracle_on_synthetic_rules(synthetic):
     space, durable, oracle = synthetic
-    keys = [v.key for v in space.encoded]
-    stats: Counter = Counter()
-
-    @_settings(1000)
-    @given(raw=space.fact_sets(), versions=st.sampled_from([keys] + [[k] for k in keys]),
-           day=st.sampled_from(space.days))
-    def check(raw, versions, day):
-        _agree(space, durable, oracle, raw, versions, day, stats)
-
-    check()
+    stats = _agreement(space, durable, oracle, 1000)
     assert stats["unknown statuses"] > 1000 and stats["true statuses"] > 1000, stats
     assert stats["ratio boundary hits"] > 200, stats
     print("synthetic agreement:", dict(stats))
@@ -607,3 +612,58 @@ def test_synthetic_exact_boundaries(synthetic):
                     assert got == oracle._evaluator.statuses(values, keys), raw
                     checked += 1
     assert checked > 300
+
+
+# --- a vocabulary wider than one durable-rules fact: 1,000 facts, one version reading them all ----------
+
+WIDE_FACTS = 1000
+
+
+def _wide_vocabulary() -> str:
+    lines = ["facts:", "  place: {type: enum, place: true, label: 场所, description: d, values: {k1: 一, k2: 二}}"]
+    for i in range(WIDE_FACTS):
+        kind = ("{type: boolean", "{type: integer, minimum: 0, maximum: 100", "{type: number, unit: m, minimum: 0, "
+                "maximum: 1000", "{type: enum, values: {a: 甲, b: 乙, c: 丙}")[i % 4]
+        lines.append(f"  w{i:04d}: {kind}, label: 事实{i:04d}, description: d}}")
+    return "\n".join(lines) + "\n"
+
+
+def _wide_version() -> str:
+    """A criterion per four facts; each also compares its number with the next criterion's."""
+    groups = WIDE_FACTS // 4
+    criteria = []
+    for k in range(groups):
+        b, n, x, e = (f"w{4 * k + j:04d}" for j in range(4))
+        x_next = f"w{4 * ((k + 1) % groups) + 2:04d}"
+        criteria.append(_criterion(f"wide.{k}", f"{{any: [{{all: [{{fact: {b}, eq: true}}, {{fact: {n}, gt: 50}}]}}, "
+                                                f"{{fact: {e}, ne: c}}, {{fact: {x}, lt: {{fact: {x_next}, percent: 80}}}}]}}"))
+    return _HEAD.format(doc="WIDE-1", start="2020-01-01", superseded="") + """
+method:
+  direct: {clause: d, text: t, text_status: verbatim}
+criteria:
+""" + "".join(criteria)
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    yield from _rules_engines(tmp_path_factory.mktemp("wide_rules"), _wide_vocabulary(), {("wide", "v1"): _wide_version()})
+
+
+def test_a_version_reading_more_facts_than_one_durable_rules_fact_holds_is_split_by_the_facts_it_reads(wide):
+    space, durable, _ = wide
+    read = set().union(*(facts_of(node) for _, node in space.bundle.conditions.values()))
+    assert len(read) == WIDE_FACTS > durable_backend.FACT_PROPERTIES
+    shards = durable._evaluator._keys_of_shard
+    assert len(shards) >= WIDE_FACTS / durable_backend.SHARD_FACTS
+    assert all(len(keys) <= durable_backend.SHARD_FACTS for keys in shards)
+    assert set().union(*shards) == read
+
+
+def test_durable_matches_oracle_on_a_vocabulary_of_a_thousand_facts(wide):
+    space, durable, oracle = wide
+    stats = _agreement(space, durable, oracle, 120, each_version=False)  # one version
+    assert stats["most facts submitted"] > durable_backend.FACT_PROPERTIES, stats  # more than one fact could carry
+    assert stats["unknown statuses"] > 1000 and stats["true statuses"] > 1000, stats
+    assert stats["ratio boundary hits"] > 20, stats
+    assert stats["major"] and stats["indeterminate"], stats
+    print("wide agreement:", dict(stats))

@@ -19,10 +19,11 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from engine import cli, load
+from cli import main as cli
+from engine import load
 from engine.conditions import All, Compare, Node, evaluate, expand
 from engine.questionnaire import Questionnaire, UnknownPlaceKind, questionnaire, section_of
-from engine.questionnaire_render import markdown, page, spreadsheet
+from engine.present.questionnaires import markdown, page, spreadsheet
 from engine.schema import Section
 from engine.vocabulary import Vocabulary
 from rule_text import version_header

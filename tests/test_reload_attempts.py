@@ -9,8 +9,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-import engine.rule_store
-from engine.registry import ActiveRules
+import engine.reload.rule_store
+from engine.reload.registry import ActiveRules
 from service import create_app
 from service.settings import Settings
 
@@ -74,7 +74,7 @@ def test_a_reload_that_fails_unexpectedly_is_refused_not_a_500(tmp_path, monkeyp
         def broken_publish(*args, **kwargs):
             raise ValueError("injected")
 
-        monkeypatch.setattr(engine.rule_store.RuleStore, "publish", broken_publish)
+        monkeypatch.setattr(engine.reload.rule_store.RuleStore, "publish", broken_publish)
         _edit(rules, "示例适用范围。", "示例适用范围（改）。")
         r = client.post("/v1/admin/reload", headers=AUTH)
         assert r.status_code == 422 and "引擎出错" in r.json()["detail"] and "ValueError" in r.json()["detail"]

@@ -40,7 +40,7 @@ def test_mutated_rule_sets_load_or_are_refused_with_file_and_line():
 def test_a_set_that_hangs_durable_rules_is_refused_by_the_build_not_a_crash(tmp_path):
     """A slip that leaves the files loadable (CRLF line ends) in a set that passes lint but hangs
     durable-rules: the worker hangs building it, and the product's build in a child process
-    (engine.build_check) must refuse it, as a reload or `hazard lint` would."""
+    (engine.reload.build_check) must refuse it, as a reload or `hazard lint` would."""
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     add_hanging_standard(rules)

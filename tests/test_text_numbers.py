@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.cli import main
+from cli.main import main
 from engine.text_numbers import canonical_unit, chinese_integers, mentions
 from rule_text import criterion, version_header
 

@@ -5,7 +5,7 @@ durable-rules' create_ruleset while it holds the GIL: more than 512 distinct sib
 under one network node. One file does it: 13 criteria, each `in` a list of 40 values of one enum
 (520 values in all), fall into one bucket, whose guard node then has 520 alternatives (plus the
 `$nex` of the may-hold rules): 510 and 511 values build, 512 and more hang (measured). A reload,
-`hazard lint` and `hazard serve` build the files in a child process first (engine.build_check)
+`hazard lint` and `hazard serve` build the files in a child process first (engine.reload.build_check)
 and refuse them if it fails, crashes or times out; the rules in service keep serving.
 """
 
@@ -23,11 +23,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 import engine
-import engine.build_check
-import engine.registry
-import engine.rule_store
-from engine.build_check import BuildCheck, check_build
-from engine.registry import ActiveRules
+import engine.reload.build_check
+import engine.reload.registry
+import engine.reload.rule_store
+from engine.reload.build_check import BuildCheck, check_build
+from engine.reload.registry import ActiveRules
 from live_server import free_port
 from rule_text import add_hanging_standard, criterion, version_header
 from service import create_app
@@ -81,7 +81,7 @@ def test_child_build_of_the_hanging_set_times_out(hanging):
 def test_a_child_that_crashes_is_reported_with_its_signal(tmp_path, monkeypatch):
     """durable-rules has aborted processes (`free(): invalid pointer`) on some rule sets: the
     child's death by a signal is a refusal naming the signal, not a crash here."""
-    monkeypatch.setattr(engine.build_check, "_CHILD", "import os, sys; sys.stderr.write('double free'); os.abort()")
+    monkeypatch.setattr(engine.reload.build_check, "_CHILD", "import os, sys; sys.stderr.write('double free'); os.abort()")
     check = check_build(rules_with(tmp_path / "rules", 1), timeout=30)
     assert not check.ok and "SIGABRT" in check.problem and "double free" in check.problem
 
@@ -124,7 +124,7 @@ def test_a_follower_loads_the_published_copy_without_building_it_again(tmp_path,
     def must_not_run(*args, **kwargs):
         raise AssertionError("built again in a child process")
 
-    monkeypatch.setattr(engine.registry, "check_build", must_not_run)
+    monkeypatch.setattr(engine.reload.registry, "check_build", must_not_run)
     add_standards(rules, [8])  # the directory moves on; the follower serves what was published
     deadline = time.monotonic() + 30
     while follower.bundle.digest != published and time.monotonic() < deadline:
@@ -171,7 +171,7 @@ def test_the_store_keeps_the_active_copy_and_a_few_before_it(tmp_path):
         add_standards(rules, [i])
         assert active.reload().ok
     kept = {p.name for p in (store / "sets").iterdir()}
-    assert active.bundle.digest in kept and len(kept) == engine.rule_store.KEEP
+    assert active.bundle.digest in kept and len(kept) == engine.reload.rule_store.KEEP
     assert not [p for p in store.iterdir() if p.name.startswith("staging-")]  # nothing left behind
     active.close()
 

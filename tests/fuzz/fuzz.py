@@ -9,7 +9,7 @@ in mutations.py (rule_sets.py chooses them from the seed and the set's number, s
 reproducible). Each set is loaded, checked and, if it passes, built for durable-rules in a worker
 process (verdict.py), under a timeout: it must load, or be refused with a problem naming a file and
 a line. A worker that hangs or dies while building is the case the product already guards against
-(engine/build_check.py builds untrusted rules in a child process with a timeout): the set is then
+(engine/reload/build_check.py builds untrusted rules in a child process with a timeout): the set is then
 given to check_build, which must refuse it. An exception, a hang or a death while loading, or a
 refusal without file and line, is a crash. Exit status 0 only if there is none.
 """
@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-from engine.build_check import check_build  # noqa: E402
+from engine.reload.build_check import check_build  # noqa: E402
 from rule_sets import MutatedSet, base_files, mutated_set, write  # noqa: E402
 from verdict import CRASH, LOADED, REFUSED, REFUSED_BY_BUILD  # noqa: E402
 

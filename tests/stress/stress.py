@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     args.rss_tolerance = args.rss_tolerance if args.rss_tolerance is not None else (0.25 if args.quick else 0.10)
     args.hostile = (not args.quick) if args.hostile is None else args.hostile
     args.max_seconds = args.max_seconds or (180 if args.quick else 7_200)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t_start = time.monotonic()
 
     with tempfile.TemporaryDirectory(prefix="hazard-stress-") as tmp:

@@ -4,35 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .bundle import Bundle
-from .judgement import Judgement
-
-METHOD_WORDS = {"direct": "直接判定", "combined": "综合判定要素", "exemption": "不应判定情形", "precondition": "判定前提"}
-STATUS_WORDS = {"verbatim": "原文已核实", "partial": "原文不完整", "reconstructed": "部分文字重建",
-                "secondary": "二手来源", "unverified": "未核实"}
-KLEENE_WORDS = {True: "是", False: "否", None: "不确定（缺少事实）"}
+from ..bundle import Bundle
+from ..judgement import Judgement
+from .words import KLEENE_WORDS, METHOD_WORDS, STATUS_WORDS, facts_shown, not_evaluated
 
 
 def judgement_text(j: Judgement) -> str:
     lines = [f"判定结果：{j.label}", f"判定日期：{j.as_of}    规则摘要：{j.provenance.rules_digest[:12]}    "
              f"引擎：{j.provenance.engine_version}（{j.provenance.evaluator}）", ""]
-    if j.findings:
-        lines.append("触发的条款：")
-        for f in j.findings:
-            c = f.citation
-            lines.append(f"  【{METHOD_WORDS[f.method]}】{c.document_number}《{c.title}》{c.clause}"
-                         f"  [{STATUS_WORDS[c.text_status]}]  ({f.criterion})")
-            lines.append(f"    {c.text}")
-            if f.facts:
-                lines.append("    依据事实：" + "；".join(f"{x.label} = {x.display}" for x in f.facts))
-            if f.method in ("direct", "combined"):
-                lines.append(f"    计入重大事故隐患判定：{KLEENE_WORDS[f.counts_toward_major]}"
-                             + (f"（被 {', '.join(f.blocked_by)} 排除）" if f.blocked_by else "")
-                             + (f"（待确认的排除情形：{', '.join(f.pending)}）" if f.pending else "")
-                             + (f"（按适用规定，由 {'、'.join(f.deferred_to)} 判定）" if f.deferred_to else ""))
-            if f.note:
-                lines.append(f"    说明：{f.note}")
-        lines.append("")
+    lines += findings_lines(j) + combined_lines(j) + pending_lines(j) + questions_lines(j) + coverage_lines(j)
+    lines += standards_lines(j)
+    if j.notes:
+        lines += ["", "提示："] + [f"  - {n}" for n in j.notes]
+    return "\n".join(lines) + "\n"
+
+
+def findings_lines(j: Judgement) -> list[str]:
+    """Each clause that fired: its text, the facts behind it, whether it counts toward a major hazard."""
+    if not j.findings:
+        return []
+    lines = ["触发的条款："]
+    for f in j.findings:
+        c = f.citation
+        lines.append(f"  【{METHOD_WORDS[f.method]}】{c.document_number}《{c.title}》{c.clause}"
+                     f"  [{STATUS_WORDS[c.text_status]}]  ({f.criterion})")
+        lines.append(f"    {c.text}")
+        if f.facts:
+            lines.append("    依据事实：" + facts_shown(f))
+        if f.method in ("direct", "combined"):
+            lines.append(f"    计入重大事故隐患判定：{KLEENE_WORDS[f.counts_toward_major]}"
+                         + (f"（被 {', '.join(f.blocked_by)} 排除）" if f.blocked_by else "")
+                         + (f"（待确认的排除情形：{', '.join(f.pending)}）" if f.pending else "")
+                         + (f"（按适用规定，由 {'、'.join(f.deferred_to)} 判定）" if f.deferred_to else ""))
+        if f.note:
+            lines.append(f"    说明：{f.note}")
+    return lines + [""]
+
+
+def combined_lines(j: Judgement) -> list[str]:
+    """Each combined rule: the place category, the elements counted against the threshold."""
+    lines = []
     for c in j.combined:
         lines.append(f"综合判定 {c.citation.document_number} {c.citation.clause}（{c.rule}）：场所类别“{c.category}”"
                      f"={KLEENE_WORDS[c.category_holds]}，已具备要素 {c.count} 条"
@@ -41,30 +52,31 @@ def judgement_text(j: Judgement) -> str:
         if c.counted:
             lines.append(f"    计入的要素：{', '.join(c.counted)}")
         lines.append(f"    要素范围：{STATUS_WORDS[c.elements_status]}；阈值：{STATUS_WORDS[c.threshold_status]}")
-    if j.combined:
-        lines.append("")
-    if j.exceptions_pending:
-        lines.append("待确认的排除情形（未确认前照常计入；确认成立则相应要素不计入重大事故隐患）：")
-        for p in j.exceptions_pending:
-            lines.append(f"  - {p.document_number} {p.clause} {p.text}")
-            lines.append(f"      确认“{p.excluded_if}”则不计入：{', '.join(p.elements)}")
-        lines.append("")
-    lines += questions_lines(j)
-    lines += coverage_lines(j)
-    lines.append("判定日有效的标准：")
+    return lines + [""] if lines else []
+
+
+def pending_lines(j: Judgement) -> list[str]:
+    """The exceptions still to confirm, and the elements each would take out."""
+    if not j.exceptions_pending:
+        return []
+    lines = ["待确认的排除情形（未确认前照常计入；确认成立则相应要素不计入重大事故隐患）："]
+    for p in j.exceptions_pending:
+        lines.append(f"  - {p.document_number} {p.clause} {p.text}")
+        lines.append(f"      确认“{p.excluded_if}”则不计入：{', '.join(p.elements)}")
+    return lines + [""]
+
+
+def standards_lines(j: Judgement) -> list[str]:
+    """The standards in force that concern the place, encoded or not, and those that do not."""
+    lines = ["判定日有效的标准："]
     for s in (s for s in j.standards if s.applies_to_place):
         state = "已编码" if s.encoded else "有效但未编码（本次未据此判定，也未改用被替代的旧版本）"
         lines.append(f"  - {s.document_number}《{s.title}》[{s.standard}@{s.version}] {state}")
-        for note in s.notes:
-            lines.append(f"      注意：{note}")
+        lines += [f"      注意：{note}" for note in s.notes]
     elsewhere = [f"{s.document_number}《{s.title}》" for s in j.standards if not s.applies_to_place]
     if elsewhere:
         lines.append(f"  （有效但其条款不适用于该类场所：{'、'.join(elsewhere)}）")
-    if j.notes:
-        lines.append("")
-        lines.append("提示：")
-        lines += [f"  - {n}" for n in j.notes]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def questions_lines(j: Judgement) -> list[str]:
@@ -94,11 +106,7 @@ def coverage_lines(j: Judgement) -> list[str]:
     lines = []
     if not cov.complete:
         lines.append("判定不完整：以下适用于该场所的标准内容未经评估（原文未能获取或未编码）：")
-        for n in cov.not_evaluated:
-            if n.whole:
-                lines.append(f"  - {n.document_number}：整份标准有效但未编码")
-            else:
-                lines += [f"  - {n.document_number} {p.clause}：{p.why}" for p in n.parts]
+        lines += [f"  - {line}" for line in not_evaluated(j)]
     if cov.unused_facts:
         lines.append(f"未使用的事实（判定日有效的条款都不读取）：{', '.join(cov.unused_facts)}")
     return lines + [""]

@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import html
 
+from ..judgement import Judgement
+from ..questions import LABELS
 from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
-from .judgement import Judgement
-from .questions import LABELS
-from .render import METHOD_WORDS, STATUS_WORDS
+from .words import METHOD_WORDS, STATUS_WORDS, counts_cell, facts_shown, not_evaluated
 
-KLEENE = {True: "是", False: "否", None: "待定"}
 STYLE = ".verdict{font-size:1.3em;font-weight:bold}section{page-break-after:always}"
-
-
-def _not_evaluated(j: Judgement) -> list[str]:
-    out = []
-    for n in j.coverage.not_evaluated:
-        doc = n.document_number
-        out += [f"{doc}：整份标准有效但未编码"] if n.whole else [f"{doc} {p.clause}：{p.why}" for p in n.parts]
-    return out
 
 
 def _questions(j: Judgement) -> list[str]:
@@ -53,17 +44,16 @@ def page(judgements: list[Judged], title: str = "重大事故隐患判定结果"
         if not j.coverage.complete:
             parts.append('<div class="gap"><p>判定不完整：以下适用于该场所的标准内容未经评估（原文未能获取或未编码），'
                          '“未发现隐患”或“一般隐患”只就已编码的条款而言。</p><ul>'
-                         + "".join(f"<li>{e(line)}</li>" for line in _not_evaluated(j)) + "</ul></div>")
+                         + "".join(f"<li>{e(line)}</li>" for line in not_evaluated(j)) + "</ul></div>")
         if j.findings:
             parts.append("<h3>触发的条款</h3><table><tr><th>标准</th><th>条号</th><th>条款原文</th><th>判定方法</th>"
                          "<th>文本状态</th><th>依据事实</th><th>计入重大事故隐患</th></tr>")
             for f in j.findings:
                 c = f.citation
-                facts = "；".join(f"{x.label} = {x.display}" for x in f.facts)
                 why = "（待确认的排除情形：" + "、".join(f.pending) + "）" if f.pending else ""
                 parts.append(f"<tr><td>{e(c.document_number)}</td><td>{e(c.clause)}</td><td>{e(c.text)}</td>"
-                             f"<td>{METHOD_WORDS[f.method]}</td><td>{STATUS_WORDS[c.text_status]}</td><td>{e(facts)}</td>"
-                             f"<td>{KLEENE[f.counts_toward_major] if f.method in ('direct', 'combined') else ''}{e(why)}</td></tr>")
+                             f"<td>{METHOD_WORDS[f.method]}</td><td>{STATUS_WORDS[c.text_status]}</td><td>{e(facts_shown(f))}</td>"
+                             f"<td>{counts_cell(f)}{e(why)}</td></tr>")
             parts.append("</table>")
         if j.exceptions_pending:
             parts.append("<h3>待确认的排除情形</h3><p>未确认前相应要素照常计入；确认成立则不计入重大事故隐患。</p><ul>"
@@ -94,7 +84,7 @@ def _summary_row(name: str, j: Judgement | str) -> list[str]:
         return [name, "", f"事实有误，未作判定：{j}", "", "", "", "", "", "", "", ""]
     return [name, j.as_of.isoformat(), j.label, LABELS[j.classification], "完整" if j.coverage.complete else "不完整",
             "\n".join(_counted(j)), "\n".join(f"{p.document_number} {p.clause}" for p in j.exceptions_pending),
-            "\n".join(_questions(j)), "\n".join(_not_evaluated(j)), "、".join(j.coverage.unused_facts),
+            "\n".join(_questions(j)), "\n".join(not_evaluated(j)), "、".join(j.coverage.unused_facts),
             j.provenance.rules_digest[:12]]
 
 
@@ -102,8 +92,7 @@ def spreadsheet(judgements: list[Judged]) -> bytes:
     """One row per facility (the verdict, complete or not, what decides it), and one row per finding."""
     summary = [_summary_row(name, j) for name, j in judgements]
     findings = [[name, f.citation.document_number, f.citation.clause, f.citation.text, METHOD_WORDS[f.method],
-                 STATUS_WORDS[f.citation.text_status], "；".join(f"{x.label} = {x.display}" for x in f.facts),
-                 KLEENE[f.counts_toward_major] if f.method in ("direct", "combined") else "", "、".join(f.pending),
+                 STATUS_WORDS[f.citation.text_status], facts_shown(f), counts_cell(f), "、".join(f.pending),
                  f.criterion] for name, j in judgements if not isinstance(j, str) for f in j.findings]
     from openpyxl import Workbook
 

@@ -1,201 +1,20 @@
-"""Conditions over facts: parsed from rule files into a small tree, evaluated in three values.
-
-A condition is true, false, or unknown (None) when a fact it needs is missing (Kleene
-logic: `all` is false as soon as one part is false, `any` is true as soon as one part is
-true). The same tree is compiled for durable-rules (`durable_backend`) and evaluated here in
-plain Python, which is the oracle and the source of every explanation.
-
-Values inside the engine: booleans, numbers, enum codes (str), and dates as ordinal days.
-"""
+"""Conditions parsed from rule files into the tree, checked against the vocabulary as they are read."""
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Union
+from typing import Any
+from collections.abc import Callable
 
-from .schema import FactDef
-
-Kleene = Union[bool, None]
-Values = dict[str, Any]  # fact name -> engine value (missing facts are absent)
+from ..schema import FactDef
+from .tree import All, AnyOf, Compare, Node, Ref, leaf_count
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
 ORDER_OPERATORS = ("lt", "le", "gt", "ge")
-NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le"}
-OP_WORDS = {"eq": "等于", "ne": "不等于", "lt": "小于", "le": "不大于", "gt": "大于", "ge": "不小于"}
 MAX_IN_VALUES = 40   # an `$or` of 40 equalities is the largest durable-rules was seen to accept
 MAX_LEAVES = 64      # per condition, well under durable-rules' expression limits
-
-
-@dataclass(frozen=True)
-class Compare:
-    """fact <op> constant, or fact <op> other_fact × ratio."""
-
-    fact: str
-    op: str
-    value: Any = None
-    other: str | None = None
-    ratio: Fraction = Fraction(1)
-
-
-@dataclass(frozen=True)
-class All:
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A derived fact used in a condition: true when its definition is (not, if negated)."""
-
-    name: str
-    body: Node
-    negated: bool = False
-
-
-Node = Union[Compare, All, AnyOf, Ref]
-
-
-def negate(node: Node) -> Node:
-    if isinstance(node, Compare):
-        return Compare(node.fact, NEGATED[node.op], node.value, node.other, node.ratio)
-    if isinstance(node, All):
-        return AnyOf(tuple(negate(i) for i in node.items))
-    if isinstance(node, AnyOf):
-        return All(tuple(negate(i) for i in node.items))
-    return Ref(node.name, node.body, not node.negated)
-
-
-def expand(node: Node) -> Node:
-    """The same condition with derived facts replaced by their definitions."""
-    if isinstance(node, Ref):
-        body = expand(node.body)
-        return negate(body) if node.negated else body
-    if isinstance(node, All):
-        return All(tuple(expand(i) for i in node.items))
-    if isinstance(node, AnyOf):
-        return AnyOf(tuple(expand(i) for i in node.items))
-    return node
-
-
-def facts_of(node: Node) -> set[str]:
-    if isinstance(node, Compare):
-        return {node.fact} | ({node.other} if node.other else set())
-    if isinstance(node, Ref):
-        return facts_of(node.body)
-    return set().union(*(facts_of(i) for i in node.items))
-
-
-def leaf_count(node: Node) -> int:
-    if isinstance(node, Compare):
-        return 1
-    if isinstance(node, Ref):
-        return leaf_count(node.body)
-    return sum(leaf_count(i) for i in node.items)
-
-
-# --- evaluation (the oracle) -------------------------------------------------------------
-
-def ratio_of(value: float, ratio: Fraction) -> float:
-    """other × ratio, computed exactly as the compiled durable-rules rule computes it
-    (multiply, then divide, in doubles), so both evaluators agree to the last bit."""
-    if ratio == 1:
-        return value
-    return value * float(ratio.numerator) / float(ratio.denominator)
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "eq":
-        return left == right
-    if op == "ne":
-        return left != right
-    if op == "lt":
-        return left < right
-    if op == "le":
-        return left <= right
-    if op == "gt":
-        return left > right
-    return left >= right
-
-
-def evaluate(node: Node, values: Values) -> Kleene:
-    if isinstance(node, Compare):
-        if node.fact not in values or (node.other and node.other not in values):
-            return None
-        right = ratio_of(values[node.other], node.ratio) if node.other else node.value
-        return _compare(node.op, values[node.fact], right)
-    if isinstance(node, Ref):
-        result = evaluate(node.body, values)
-        return result if result is None or not node.negated else not result
-    results = [evaluate(i, values) for i in node.items]
-    if isinstance(node, All):
-        return False if False in results else (None if None in results else True)
-    return True if True in results else (None if None in results else False)
-
-
-def _value(node: Node, values: Values, positive: bool, collect: Callable[[Node], list[str]],
-           wanted: Kleene) -> tuple[Kleene, list[str]]:
-    """The value of the node (of its negation when not positive), evaluated once per node, and,
-    when it is `wanted`, the facts behind it in depth-first order (repeats removed by the caller).
-    `wanted` True: the facts of every true part; None: those of the undecided parts, within an
-    `all` of its first undecided part only."""
-    if isinstance(node, Compare):
-        if node.fact not in values or (node.other and node.other not in values):
-            value: Kleene = None
-        else:
-            right = ratio_of(values[node.other], node.ratio) if node.other else node.value
-            value = _compare(node.op if positive else NEGATED[node.op], values[node.fact], right)
-        return value, (collect(node) if value is wanted else [])
-    if isinstance(node, Ref):
-        negated = node.negated != (not positive)  # negate(Ref) is the Ref with the flag flipped
-        if wanted is None:  # undecided either way: the body as written
-            value, found = _value(node.body, values, True, collect, wanted)
-            return (value if value is None or not node.negated else not value), found
-        return _value(node.body, values, not negated, collect, wanted)
-    parts = [_value(item, values, positive, collect, wanted) for item in node.items]
-    results = [v for v, _ in parts]
-    if isinstance(node, All) == (positive or wanted is None):  # negate(all) is an any of the negations
-        value = False if False in results else (None if None in results else True)
-    else:
-        value = True if True in results else (None if None in results else False)
-    if value is not wanted:
-        return value, []
-    if wanted is None and isinstance(node, All):
-        return value, next(found for v, found in parts if v is None)
-    return value, [name for v, found in parts if v is wanted for name in found]
-
-
-def _unique(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
-
-
-def facts_behind(node: Node, values: Values) -> list[str]:
-    """The facts that make a true condition true (in order, without repeats)."""
-    def collect(leaf: Compare) -> list[str]:
-        return [leaf.fact, leaf.other] if leaf.other else [leaf.fact]
-
-    value, found = _value(node, values, True, collect, True)
-    return _unique(found) if value is True else []
-
-
-def missing_behind(node: Node, values: Values) -> list[str]:
-    """The missing facts to ask for next to decide an unknown condition: within an `all`, those
-    of its first undecided part only (rule files put gate questions such as "is there a boiler?"
-    first, and their answer may settle the rest); within an `any`, those of every undecided part."""
-    def collect(leaf: Compare) -> list[str]:
-        return [name for name in (leaf.fact, leaf.other) if name and name not in values]
-
-    value, found = _value(node, values, True, collect, None)
-    return _unique(found) if value is None else []
-
-
-# --- parsing from rule files ---------------------------------------------------------------
 
 Problem = Callable[[tuple, str, str], None]  # (path, zh, en)
 
@@ -396,34 +215,3 @@ def constant_value(definition: FactDef, value: Any) -> Any:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.toordinal()
     raise ValueError("应为日期（YYYY-MM-DD）", "expected a date (YYYY-MM-DD)")
-
-
-def describe(node: Node, facts: dict[str, FactDef], derived_labels: dict[str, str]) -> str:
-    """The condition in Chinese words, for people reading the list."""
-    if isinstance(node, Ref):
-        return f"{derived_labels[node.name]}{'为否' if node.negated else '为是'}"
-    if isinstance(node, All):
-        return "（" + " 且 ".join(describe(i, facts, derived_labels) for i in node.items) + "）"
-    if isinstance(node, AnyOf):
-        return "（" + " 或 ".join(describe(i, facts, derived_labels) for i in node.items) + "）"
-    definition = facts[node.fact]
-    if node.other:
-        right = facts[node.other].label
-        if node.ratio != 1:
-            right += f"的{float(node.ratio * 100):g}%"
-    else:
-        right = display_value(definition, node.value)
-    if definition.type in ("boolean", "enum") and node.op in ("eq", "ne"):  # 门窗……为是, 所在位置不为地下室
-        return f"{definition.label}{'为' if node.op == 'eq' else '不为'}{right}"
-    return f"{definition.label}{OP_WORDS[node.op]}{right}"
-
-
-def display_value(definition: FactDef, value: Any) -> str:
-    """An engine value as a person reads it."""
-    if definition.type == "boolean":
-        return "是" if value else "否"
-    if definition.type == "enum":
-        return definition.values[value]
-    if definition.type == "date":
-        return dt.date.fromordinal(value).isoformat()
-    return f"{value:g}{definition.unit or ''}" if isinstance(value, float) else f"{value}{definition.unit or ''}"

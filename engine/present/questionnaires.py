@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 
+from ..questionnaire import Question, Questionnaire, clause_words
 from .documents import html_page, table_sheet, workbook_bytes
-from .questionnaire import Question, Questionnaire, clause_words
 
 INSTRUCTIONS = ("标有“仅当……时填写”的问题，只在前面的回答满足该条件时填写。不了解的请留空，不要猜测："
                 "留空的事实使判定为“无法判定”，不会被当作“否”或 0。")

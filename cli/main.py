@@ -13,29 +13,24 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from . import judgement_render, list_render, listing, questionnaire, questionnaire_render, render
-from .build_check import DEFAULT_TIMEOUT, check_build
-from .engine import Engine
-from .errors import EngineFault, FactError, RuleError, RuleProblem
-from .judgement import Judgement
-from .loader import load
-from .registry import publish
-from .yaml_source import SourceDoc, parse_text
-
-BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
-CHINA = ZoneInfo("Asia/Shanghai")
+from engine import listing, questionnaire
+from engine.bundle import BUNDLED_RULES
+from engine.clock import today_in_china
+from engine.engine import Engine
+from engine.errors import EngineFault, FactError, RuleError, RuleProblem
+from engine.judgement import Judgement
+from engine.loader import load
+from engine.present import judgements, lists, questionnaires, terminal
+from engine.reload.build_check import DEFAULT_TIMEOUT, check_build
+from engine.reload.registry import publish
+from engine.yaml_source import SourceDoc, parse_text
 
 
 class InputError(Exception):
     """A file or argument given on the command line cannot be used."""
-
-
-def today_in_china() -> dt.date:
-    return dt.datetime.now(CHINA).date()
 
 
 def _date(text: str) -> dt.date:
@@ -92,10 +87,10 @@ def _cmd_judge(args: argparse.Namespace) -> int:
             except FactError as exc:
                 raise FactError(exc.problems, source=str(path)) from None
     renderers = {
-        "text": lambda items: "".join(f"== {name} ==\n{render.judgement_text(j)}" for name, j in items),
+        "text": lambda items: "".join(f"== {name} ==\n{terminal.judgement_text(j)}" for name, j in items),
         "json": lambda items: (items[0][1].dump_json(args.detail, indent=2) if len(items) == 1 else
                                "[" + ",\n".join(j.dump_json(args.detail, indent=2) for _, j in items) + "]") + "\n",
-        "html": judgement_render.page, "xlsx": judgement_render.spreadsheet}
+        "html": judgements.page, "xlsx": judgements.spreadsheet}
     return _write(args, renderers, judged)
 
 
@@ -137,12 +132,12 @@ def _cmd_facts(args: argparse.Namespace) -> int:
                           "derived": {n: d.definition.model_dump(exclude={"condition"})
                                       for n, d in vocab.derived.items()}}, ensure_ascii=False, indent=2))
     else:
-        print(render.facts_text(bundle), end="")
+        print(terminal.facts_text(bundle), end="")
     return 0
 
 
 def _cmd_standards(args: argparse.Namespace) -> int:
-    print(render.standards_text(load(args.rules), args.as_of or today_in_china()), end="")
+    print(terminal.standards_text(load(args.rules), args.as_of or today_in_china()), end="")
     return 0
 
 
@@ -152,7 +147,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if list_id not in bundle.lists:
         raise InputError(f"没有清单 “{list_id}”（已有：{', '.join(bundle.lists) or '无'}）/ no such list")
     document = listing.list_in_force(bundle, list_id, args.as_of or today_in_china())
-    return _write(args, {"md": list_render.markdown, "html": list_render.page, "xlsx": list_render.spreadsheet,
+    return _write(args, {"md": lists.markdown, "html": lists.page, "xlsx": lists.spreadsheet,
                          "json": _json}, document)
 
 
@@ -182,8 +177,8 @@ def _cmd_questions(args: argparse.Namespace) -> int:
         document = questionnaire.questionnaire(bundle, args.place_kind, args.as_of or today_in_china())
     except questionnaire.UnknownPlaceKind as exc:
         raise InputError(str(exc)) from None
-    return _write(args, {"md": questionnaire_render.markdown, "html": questionnaire_render.page,
-                         "xlsx": questionnaire_render.spreadsheet, "json": _json}, document)
+    return _write(args, {"md": questionnaires.markdown, "html": questionnaires.page,
+                         "xlsx": questionnaires.spreadsheet, "json": _json}, document)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -193,7 +188,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         list_id = args.list or next(iter(bundle.lists), None)
         if list_id not in bundle.lists:
             raise InputError(f"没有清单 “{list_id}” / no such list")
-        print(list_render.list_diff_text(listing.diff_dates(bundle, list_id, *dates)), end="")
+        print(lists.list_diff_text(listing.diff_dates(bundle, list_id, *dates)), end="")
         return 0
     try:
         (standard, old), (new_standard, new) = (x.split("@", 1) for x in (args.old, args.new))
@@ -203,7 +198,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if standard != new_standard:
         raise InputError("只能比较同一标准的两个版本 / both versions must be of one standard")
     try:
-        print(list_render.version_diff_text(listing.diff_versions(bundle, standard, old, new)), end="")
+        print(lists.version_diff_text(listing.diff_versions(bundle, standard, old, new)), end="")
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
     return 0

@@ -11,7 +11,7 @@ a publication within half a second, in a background thread, and load that same c
 started later (in place of a worker that died) starts from it, whatever the directory holds by then.
 
 Rule files are untrusted: a reload builds them in a child process with a timeout
-(engine.build_check) before building them here, since durable-rules may hang holding the GIL
+(engine.reload.build_check) before building them here, since durable-rules may hang holding the GIL
 or abort the process on some sets that pass lint. A published copy has been through that.
 """
 
@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..bundle import Bundle
+from ..engine import Engine, Evaluator
+from ..errors import EngineFault, RuleError, RuleProblem
+from ..loader import load
 from .build_check import DEFAULT_TIMEOUT, check_build
-from .bundle import Bundle
-from .engine import Engine, Evaluator
-from .errors import EngineFault, RuleError, RuleProblem
-from .loader import load
 from .rule_store import RuleStore
 
 log = logging.getLogger("hazard.rules")
@@ -226,4 +226,4 @@ def _checked_copy(store: RuleStore, rules_dir: Path, build_timeout: float, build
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_TIMEOUT = 60.0
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding engine/
 
 # Exit 0 and print the digest it built; 3: rule files refused (lint); 4: durable-rules refused;
 # 5: anything else went wrong (named in one line: what the child says reaches users, never a traceback).
