@@ -88,6 +88,13 @@ class RuleStore:
     def path_of(self, digest: str) -> Path:
         return self._sets / digest
 
+    def wait(self, seconds: float, stop: threading.Event) -> None:
+        """Until another process may have published (here: a look every `seconds`), or stop is set."""
+        stop.wait(seconds)
+
+    def close(self) -> None:
+        """Nothing held open here (a database store holds its listening connection)."""
+
     def _prune(self, keep: str) -> None:
         sets = sorted(self._sets.iterdir(), key=_mtime, reverse=True)
         for old in sets[KEEP:]:
