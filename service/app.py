@@ -21,6 +21,7 @@ from engine.documents import XLSX_MEDIA_TYPE
 from engine.judgement import Detail
 from engine.cli import today_in_china
 from engine.errors import RuleProblem, format_path
+from engine.decisions import Subject
 from engine.registry import ActiveRules, ReloadResult
 
 from . import json_body, problems
@@ -28,6 +29,8 @@ from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
 from .dates import iso_date
 from .limits import BodyLimit
 from .problems import FieldProblem, Problem, RequestProblem, problem_response
+from .recording import Recorder
+from .routers import decisions as decision_routes
 from .settings import Settings
 
 NDJSON = "application/x-ndjson"
@@ -41,6 +44,9 @@ class JudgementRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     facts: dict[str, Any] = Field(description="事实名 → 值；null 或缺省表示未知 / fact name → value; null or absent is unknown")
     as_of: IsoDate | None = Field(None, description="判定日期，默认中国时区今天 / date, default today in China")
+    subject: Subject | None = Field(None, description=(
+        "判定对象（记入决定日志，可按其查询；批量中缺省 facility_id 时取 id）/ what is judged, as recorded in the "
+        "decision log and searched by (in a batch, facility_id defaults to the item's id)"))
 
 
 class BatchItem(JudgementRequest):
@@ -138,12 +144,14 @@ class _LeasedStream(StreamingResponse):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    rules = ActiveRules(settings.rules_dir, store_dir=settings.state_dir, build_timeout=settings.build_timeout)
+    recorder = Recorder(settings)
+    rules = ActiveRules(settings.rules_dir, build_timeout=settings.build_timeout, store=recorder.rule_store())
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
                   version=ENGINE_VERSION,
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
                               "错误以 RFC 9457 problem+json 返回。")
     app.state.rules = rules
+    app.state.recorder = recorder
     app.router.route_class = json_body.CheckedJsonRoute  # before the routes: each checks its JSON body first
     problems.install(app, facts_schema=lambda: catalogue.facts_schema(rules.bundle.vocabulary))
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, stream_limit=settings.max_stream_bytes,
@@ -158,7 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
               responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    async def post_judgement(body: JudgementRequest, detail: DetailQuery = "compact") -> Response:
+    async def post_judgement(request: Request, body: JudgementRequest, detail: DetailQuery = "compact") -> Response:
         """判定一个场所 / judge one facility.
 
         读法：classification 只就已编码的条款而言；coverage.complete 为 false 时（判定日适用于该场所的法规有未编码的部分，
@@ -168,9 +176,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         only for the encoded clauses and the label says the judgement is incomplete."""
         # On the event loop, not in the thread pool: one judgement takes less CPU than handing it
         # to a thread and back (BENCHMARKS.md); batches and streams go to the thread pool.
+        received = _now()
         judgement = judge(body.facts, body.as_of)
+        decision = recorder.decision(request, received, judgement, body.facts, body.subject)
+        await recorder.record([decision])  # committed before the answer leaves
         return Response(judgement.dump_json(detail), media_type="application/json",
-                        headers={DIGEST_HEADER: judgement.provenance.rules_digest})
+                        headers={DIGEST_HEADER: judgement.provenance.rules_digest, "X-Decision-ID": decision.id})
 
     def judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
         """at: where the items are in the body (a JSON batch: /items/<i>; an NDJSON stream: /<line - 1>)."""
@@ -185,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
               responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}},
                          413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-    def post_batch(body: BatchRequest, detail: DetailQuery = "compact",
+    def post_batch(request: Request, body: BatchRequest, detail: DetailQuery = "compact",
                    format: Annotated[Literal["json", "html", "xlsx"], Query(description=(
                        "json（默认）；html 可打印的判定书；xlsx 每个场所一行，供官员传阅 / json (default), printable html, "
                        "or xlsx with a row per facility"))] = "json") -> Response:
@@ -200,8 +211,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem_response(422, "批量中有重复的 id / ids repeated in the batch",
                                     f"{len(repeated)} 个场所的 id 与前面的重复 / {len(repeated)} item(s) repeat an earlier "
                                     "item's id", repeated)
+        received = _now()
         with rules.lease() as engine:  # one rules version for the whole batch
             results = [judge_item(engine, item, i) for i, item in enumerate(body.items)]
+        recorder.record_blocking([recorder.decision(request, received, r.judgement, item.facts, item.subject, item.id)
+                                  for item, r in zip(body.items, results) if r.judgement])
         if format != "json":
             judged = [(r.id, r.judgement or r.error.detail + "：" + "；".join(e.detail for e in r.error.errors))
                       for r in results]
@@ -232,22 +246,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         json_body.require_media_type(request, NDJSON_TYPES, f"-H 'Content-Type: {NDJSON}'")
         held = ExitStack()
         engine = held.enter_context(rules.lease())  # one rules version from the first line to the last
-        return _LeasedStream(_ndjson_results(engine, body, detail), held.close, media_type=NDJSON,
+        return _LeasedStream(_ndjson_results(request, engine, body, detail), held.close, media_type=NDJSON,
                              headers={DIGEST_HEADER: engine.bundle.digest})
 
-    async def _ndjson_results(engine: Engine, body: bytes, detail: Detail) -> AsyncIterator[bytes]:
+    async def _ndjson_results(request: Request, engine: Engine, body: bytes, detail: Detail) -> AsyncIterator[bytes]:
         # The body is read whole (within HAZARD_MAX_STREAM_BYTES) before results stream out:
         # Starlette's streaming response listens on the same receive channel for disconnects.
         # Lines are numbered as an editor numbers them: blank lines count, though they judge nothing.
         lines = [(number, line) for number, line in enumerate(body.split(b"\n"), 1) if line.strip()]
         first_seen: dict[str, int] = {}  # id -> the line that used it first
+        received = _now()
         for start in range(0, len(lines), STREAM_CHUNK):
-            yield await run_in_threadpool(_ndjson_chunk, engine, lines[start:start + STREAM_CHUNK], first_seen, detail)
+            judged: list[tuple[BatchItem, Judgement]] = []
+            chunk = await run_in_threadpool(_ndjson_chunk, engine, lines[start:start + STREAM_CHUNK], first_seen,
+                                            detail, judged)
+            try:  # each chunk's lines committed before they go out; the stream ends at a failure, saying so
+                await recorder.record([recorder.decision(request, received, j, item.facts, item.subject, item.id)
+                                       for item, j in judged])
+            except RequestProblem as exc:
+                yield _line_error("#log", exc.problem(), lines[start][0]) + b"\n"
+                return
+            yield chunk
 
-    def _ndjson_chunk(engine: Engine, lines: list[tuple[int, bytes]], first_seen: dict[str, int], detail: Detail) -> bytes:
-        return b"".join(_ndjson_line(engine, line, number, first_seen, detail) + b"\n" for number, line in lines)
+    def _ndjson_chunk(engine: Engine, lines: list[tuple[int, bytes]], first_seen: dict[str, int], detail: Detail,
+                      judged: list[tuple[BatchItem, Judgement]]) -> bytes:
+        return b"".join(_ndjson_line(engine, line, number, first_seen, detail, judged) + b"\n" for number, line in lines)
 
-    def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str, int], detail: Detail) -> bytes:
+    def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str, int], detail: Detail,
+                     judged: list[tuple[BatchItem, Judgement]]) -> bytes:
         at = number - 1  # the pointer's index: the line's, counted from 0 like every JSON pointer index
         try:
             raw = json_body.decode(line, number, at)
@@ -271,7 +297,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                             f"line {number} repeats the id '{item.id}' of line {first_seen[item.id]}; "
                                             "not judged")]), number)
         first_seen[item.id] = number
-        return judge_item(engine, item, at, at=()).dump_json(detail)
+        result = judge_item(engine, item, at, at=())
+        if result.judgement:
+            judged.append((item, result.judgement))
+        return result.dump_json(detail)
 
     def _line_error(item_id: str, problem: Problem, number: int) -> bytes:
         problem.detail = problem.detail or f"第 {number} 行无效 / line {number} is invalid"
@@ -393,7 +422,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers[DIGEST_HEADER] = result.digest
         return _reload_info(result)
 
+    app.include_router(decision_routes.router)
     return app
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def _attachment(content: bytes, media_type: str, ascii_name: str, name: str, headers: dict[str, str]) -> Response:

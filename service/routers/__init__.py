@@ -1,0 +1,1 @@
+"""The service's routes, an APIRouter per resource."""
