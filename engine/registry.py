@@ -165,7 +165,11 @@ class ActiveRules:
         while not self._closed.is_set():
             self._store.wait(self.FOLLOW_CHECK_SECONDS, self._closed)
             if not self._closed.is_set():
-                self._follow()
+                try:
+                    self._follow()
+                except Exception as exc:  # noqa: BLE001 - the store unreachable (a database down): look again later
+                    self.follow_error = str(exc)
+                    log.warning("cannot look for rules published by other processes: %s", exc)
 
     def _follow(self) -> None:
         """Serve what another process published. A copy that cannot be loaded (pruned meanwhile)

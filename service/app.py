@@ -29,7 +29,7 @@ from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
 from .dates import iso_date
 from .limits import BodyLimit
 from .problems import FieldProblem, Problem, RequestProblem, problem_response
-from .recording import Recorder
+from .recording import DECISION_HEADER, Recorder
 from .routers import decisions as decision_routes
 from .settings import Settings
 
@@ -180,8 +180,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         judgement = judge(body.facts, body.as_of)
         decision = recorder.decision(request, received, judgement, body.facts, body.subject)
         await recorder.record([decision])  # committed before the answer leaves
-        return Response(judgement.dump_json(detail), media_type="application/json",
-                        headers={DIGEST_HEADER: judgement.provenance.rules_digest, "X-Decision-ID": decision.id})
+        headers = {DIGEST_HEADER: judgement.provenance.rules_digest}
+        if decision:
+            headers[DECISION_HEADER] = decision.id
+        return Response(judgement.dump_json(detail), media_type="application/json", headers=headers)
 
     def judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
         """at: where the items are in the body (a JSON batch: /items/<i>; an NDJSON stream: /<line - 1>)."""

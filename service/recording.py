@@ -18,6 +18,7 @@ from engine.rule_store import RuleStore
 from .problems import RequestProblem
 from .settings import Settings
 
+DECISION_HEADER = "X-Decision-ID"  # a single judgement's id in the decision log
 NOT_RECORDED = "判定未能记入决定日志，未作答复 / the judgement could not be recorded in the decision log; not answered"
 
 
@@ -34,24 +35,28 @@ class Recorder:
         """Where the server's processes (and, with PostgreSQL, the replicas) find the published rule sets."""
         return DatabaseRuleStore(self.state_dir, self.database) if self.database else RuleStore(self.state_dir)
 
-    @staticmethod
-    def decision(request: Request, received: dt.datetime, judgement: Judgement, facts: dict[str, Any],
-                 subject: Any, item_id: str | None = None) -> Decision:
+    def decision(self, request: Request, received: dt.datetime, judgement: Judgement, facts: dict[str, Any],
+                 subject: Any, item_id: str | None = None) -> Decision | None:
+        """What to record of a judgement (None: the log is off)."""
+        if self.log is None:
+            return None
         fields = subject.fields() if subject is not None else {}
         if item_id is not None:  # a batch item's id is the caller's facility id unless the subject says otherwise
             fields.setdefault("facility_id", item_id)
         return Decision.of(judgement, facts, request.state.request_id, received, fields or None, item_id)
 
-    async def record(self, decisions: list[Decision]) -> None:
+    async def record(self, decisions: list[Decision | None]) -> None:
         """Committed, or RequestProblem 503: nothing is answered that the log does not hold."""
+        decisions = [d for d in decisions if d is not None]
         if self.log is not None and decisions:
             try:
                 await self.log.record_async(decisions)
             except RecordingError as exc:
                 raise _unavailable(exc) from None
 
-    def record_blocking(self, decisions: list[Decision]) -> None:
+    def record_blocking(self, decisions: list[Decision | None]) -> None:
         """record(), from a thread of the pool."""
+        decisions = [d for d in decisions if d is not None]
         if self.log is not None and decisions:
             try:
                 self.log.record(decisions)

@@ -194,7 +194,7 @@ class DecisionLog:
             if decision.prev_hash != prev:
                 return checked, ChainBreak(decision.seq, decision.id, "所记前一条的哈希与前一条不符：前一条被改动或替换 / "
                                                                       "its previous hash does not match the record before")
-            if decision.computed_hash() != decision.hash:
+            if decision.computed_hash() != decision.hash or not decision.columns_agree:
                 return checked, ChainBreak(decision.seq, decision.id, "内容与其哈希不符：本条被改动 / its content does "
                                                                       "not match its hash: the record was changed")
             prev, expected_seq, checked = decision.hash, expected_seq + 1, checked + 1

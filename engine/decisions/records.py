@@ -52,6 +52,7 @@ class Decision:
     seq: int = 0
     prev_hash: str = ""
     hash: str = ""
+    columns_agree: bool = True  # as read: the searchable columns (facility_id ...) say what the hashed fields say
 
     @classmethod
     def of(cls, judgement: Judgement, facts: dict[str, Any], request_id: str, received_at: dt.datetime,
@@ -88,12 +89,14 @@ class Decision:
 
     @classmethod
     def from_row(cls, row: tuple) -> Decision:
-        (seq, id_, request_id, item_id, received_at, as_of, subject, _f, _s, _p, _i, facts, classification,
+        (seq, id_, request_id, item_id, received_at, as_of, subject, *indexed, facts, classification,
          complete, criteria, judgement, digest, engine_version, evaluator, prev_hash, hash_) = row
+        subject_fields = json.loads(subject) if subject else {}
         return cls(id=id_, request_id=request_id, item_id=item_id, received_at=received_at, as_of=as_of,
                    subject=json.loads(subject) if subject else None, facts=facts, classification=classification,
                    complete=bool(complete), criteria=json.loads(criteria), judgement=judgement, rules_digest=digest,
-                   engine_version=engine_version, evaluator=evaluator, seq=int(seq), prev_hash=prev_hash, hash=hash_)
+                   engine_version=engine_version, evaluator=evaluator, seq=int(seq), prev_hash=prev_hash, hash=hash_,
+                   columns_agree=list(indexed) == [subject_fields.get(n) for n in SUBJECT_FIELDS])
 
     def summary(self) -> dict[str, Any]:
         """The record without the facts and the judgement's text."""
