@@ -76,8 +76,8 @@ class ActiveRules:
         self.rules_dir = Path(rules_dir)
         self.build_timeout = build_timeout
         self._evaluator = evaluator
-        shared = store is not None or store_dir is not None
-        self._private_store = None if shared else tempfile.TemporaryDirectory(prefix="hazard-rules-")
+        shared = store.shared if store is not None else store_dir is not None
+        self._private_store = None if store or store_dir else tempfile.TemporaryDirectory(prefix="hazard-rules-")
         self._store = store or RuleStore(store_dir or Path(self._private_store.name))
         self._state = threading.Lock()
         self._reloading = threading.Lock()

@@ -25,8 +25,10 @@ KEEP = 4  # published sets kept: the active one and the few before it, which fol
 
 
 class RuleStore:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, shared: bool = True):
+        """shared: other processes may publish here too (False: a private store, nothing to follow)."""
         self.directory = Path(directory)
+        self.shared = shared
         self._sets = self.directory / "sets"
         self._active = self.directory / "active"
         self._attempt = self.directory / "last-attempt.json"

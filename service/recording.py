@@ -33,7 +33,10 @@ class Recorder:
 
     def rule_store(self) -> RuleStore:
         """Where the server's processes (and, with PostgreSQL, the replicas) find the published rule sets."""
-        return DatabaseRuleStore(self.state_dir, self.database) if self.database else RuleStore(self.state_dir)
+        shared = self._private is None or bool(self.database and self.database.postgres)  # else: this process alone
+        if self.database:
+            return DatabaseRuleStore(self.state_dir, self.database, shared)
+        return RuleStore(self.state_dir, shared)
 
     def decision(self, request: Request, received: dt.datetime, judgement: Judgement, facts: dict[str, Any],
                  subject: Any, item_id: str | None = None) -> Decision | None:

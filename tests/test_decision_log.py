@@ -201,6 +201,7 @@ def test_every_judgement_served_is_recorded_searched_and_replayed(tmp_path, requ
     assert replayed["identical"] and replayed["changes"] == []
     assert replayed["judgement"] == record["judgement"]
     assert client.app.state.recorder.log.verify() == (1 + 2 * len(FACTS), None)
+    client.app.state.rules.close()  # its listening connection, before the test server goes
 
 
 def test_replay_under_the_active_rules_shows_what_changed_clause_by_clause(tmp_path):

@@ -54,8 +54,8 @@ def kept(database: Database, digest: str) -> dict[str, str] | None:
 class DatabaseRuleStore(RuleStore):
     LOOK_ANYWAY_SECONDS = 5.0  # PostgreSQL: a look without a notice, in case one was missed
 
-    def __init__(self, directory: Path, database: Database):
-        super().__init__(directory)
+    def __init__(self, directory: Path, database: Database, shared: bool = True):
+        super().__init__(directory, shared)
         self.database = database
         self._listener: Any = None
 
