@@ -104,27 +104,35 @@ class DecisionLog:
                     break
                 group.append(more)
                 count += len(more[0])
-            try:
-                conn = conn or self.database.connect()
-                chained = self._append(conn, [d for decisions, _ in group for d in decisions])
-            except Exception as exc:  # noqa: BLE001 - every waiting request fails, none is answered unrecorded
-                log.exception("decision log: commit failed")
-                if conn is not None:
-                    try:
-                        conn.close()
-                    except Exception:  # noqa: BLE001 - a broken connection: dropped either way
-                        pass
-                conn = None
-                failure = RecordingError(f"判定未能记入决定日志 / the judgement could not be recorded: {exc}")
-                for _, done in group:
-                    done.set_exception(failure)
-                continue
-            at = 0
-            for decisions, done in group:
-                done.set_result(chained[at:at + len(decisions)])
-                at += len(decisions)
+            conn = self._commit(conn, group)
+            if conn is None and len(group) > 1:  # one request's records may be what failed: each on its own
+                for one in group:
+                    conn = self._commit(conn, [one])
         if conn is not None:
             conn.close()
+
+    def _commit(self, conn: Any, group: list[tuple[list[Decision], Future]]) -> Any:
+        """Commit a group and settle its futures; the connection to go on with (None after a failure,
+        when the futures are left unsettled if there are several, for each to be tried alone)."""
+        try:
+            conn = conn or self.database.connect()
+            chained = self._append(conn, [d for decisions, _ in group for d in decisions])
+        except Exception as exc:  # noqa: BLE001 - the requests fail, none is answered unrecorded
+            log.exception("decision log: commit failed")
+            if conn is not None:
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001 - a broken connection: dropped either way
+                    pass
+            if len(group) == 1:
+                group[0][1].set_exception(RecordingError(
+                    f"判定未能记入决定日志 / the judgement could not be recorded: {exc}"))
+            return None
+        at = 0
+        for decisions, done in group:
+            done.set_result(chained[at:at + len(decisions)])
+            at += len(decisions)
+        return conn
 
     def _append(self, conn: Any, decisions: list[Decision]) -> list[Decision]:
         db = self.database

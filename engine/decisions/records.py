@@ -15,17 +15,18 @@ from ..judgement import Judgement
 
 GENESIS = "0" * 64  # the hash before the first record
 SUBJECT_FIELDS = ("facility_id", "school", "place", "inspector")
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"  # no control characters: a name is printed on documents and searched by
 
 
 class Subject(BaseModel):
     """What a judgement is about, as the caller names it: the keys the log is searched by."""
 
     model_config = ConfigDict(extra="forbid")
-    facility_id: str | None = Field(None, min_length=1, max_length=200,
+    facility_id: str | None = Field(None, min_length=1, max_length=200, pattern=PRINTABLE,
                                     description="设施编号 / the caller's facility id")
-    school: str | None = Field(None, min_length=1, max_length=200, description="学校 / school")
-    place: str | None = Field(None, min_length=1, max_length=200, description="场所（楼宇、房间）/ place (building, room)")
-    inspector: str | None = Field(None, min_length=1, max_length=200, description="检查人 / inspector")
+    school: str | None = Field(None, min_length=1, max_length=200, pattern=PRINTABLE, description="学校 / school")
+    place: str | None = Field(None, min_length=1, max_length=200, pattern=PRINTABLE, description="场所（楼宇、房间）/ place (building, room)")
+    inspector: str | None = Field(None, min_length=1, max_length=200, pattern=PRINTABLE, description="检查人 / inspector")
 
     def fields(self) -> dict[str, str]:
         return self.model_dump(exclude_none=True)
