@@ -200,7 +200,11 @@ def test_every_judgement_served_is_recorded_searched_and_replayed(tmp_path, requ
     replayed = client.get(f"/v1/decisions/{decision_id}/replay").json()
     assert replayed["identical"] and replayed["changes"] == []
     assert replayed["judgement"] == record["judgement"]
-    assert client.app.state.recorder.log.verify() == (1 + 2 * len(FACTS), None)
+    odd = client.post("/v1/judgements/batch", json={"items": [{"id": "nul\u0000id", "facts": {}}]})
+    assert odd.status_code == 200  # PostgreSQL text holds no NUL: the id is kept as JSON, searched escaped
+    [found] = client.get("/v1/decisions", params={"facility_id": "nul\u0000id"}).json()["items"]
+    assert found["item_id"] == found["subject"]["facility_id"] == "nul\u0000id"
+    assert client.app.state.recorder.log.verify() == (2 + 2 * len(FACTS), None)
     client.app.state.rules.close()  # its listening connection, before the test server goes
 
 
@@ -235,6 +239,8 @@ def test_subject_and_query_mistakes_are_named(tmp_path):
     pointers = {e["pointer"]: e["detail"] for e in wrong["errors"]}
     assert set(pointers) == {"/subject/school", "/subject/room"}
     assert all(ord(d[0]) > 0x2E80 for d in pointers.values())  # Chinese first
+    control = client.post("/v1/judgements", json={"facts": {}, "subject": {"inspector": "王\u0000五"}}).json()
+    assert [(e["pointer"], e["detail"][:6]) for e in control["errors"]] == [("/subject/inspector", "含有控制字符")]
     batch = client.post("/v1/judgements/batch", json={"items": [{"id": "a", "facts": {}, "subject": {"place": 3}}]})
     assert [e["pointer"] for e in batch.json()["errors"]] == ["/items/0/subject/place"]
     bad_page = client.get("/v1/decisions", params={"limit": 0, "classification": "bad"}).json()

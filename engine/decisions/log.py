@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .database import Database, DatabaseError
-from .records import COLUMNS, GENESIS, SUBJECT_FIELDS, Decision
+from .records import COLUMNS, GENESIS, SUBJECT_FIELDS, Decision, searchable
 
 log = logging.getLogger("hazard.decisions")
 GROUP_MAX = 2_000  # decisions per transaction at most: a stream's chunks, many requests' singles
@@ -164,7 +164,7 @@ class DecisionLog:
             if name not in SUBJECT_FIELDS:
                 raise ValueError(name)
             where.append(f"{name} = ?")
-            params.append(value)
+            params.append(searchable(value))
         for clause, value in (("classification = ?", classification), ("received_at >= ?", received_from),
                               ("received_at < ?", received_to), ("request_id = ?", request_id), ("seq < ?", before)):
             if value is not None:

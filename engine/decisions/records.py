@@ -82,9 +82,10 @@ class Decision:
 
     def row(self) -> tuple:
         subject = self.subject or {}
-        return (self.seq, self.id, self.request_id, self.item_id, self.received_at, self.as_of,
+        return (self.seq, self.id, self.request_id, json.dumps(self.item_id, ensure_ascii=False), self.received_at,
+                self.as_of,
                 json.dumps(self.subject, ensure_ascii=False, sort_keys=True) if self.subject else None,
-                *(subject.get(name) for name in SUBJECT_FIELDS), self.facts, self.classification, int(self.complete),
+                *(searchable(subject.get(name)) for name in SUBJECT_FIELDS), self.facts, self.classification, int(self.complete),
                 json.dumps(self.criteria), self.judgement, self.rules_digest, self.engine_version, self.evaluator,
                 self.prev_hash, self.hash)
 
@@ -93,11 +94,11 @@ class Decision:
         (seq, id_, request_id, item_id, received_at, as_of, subject, *indexed, facts, classification,
          complete, criteria, judgement, digest, engine_version, evaluator, prev_hash, hash_) = row
         subject_fields = json.loads(subject) if subject else {}
-        return cls(id=id_, request_id=request_id, item_id=item_id, received_at=received_at, as_of=as_of,
+        return cls(id=id_, request_id=request_id, item_id=json.loads(item_id), received_at=received_at, as_of=as_of,
                    subject=json.loads(subject) if subject else None, facts=facts, classification=classification,
                    complete=bool(complete), criteria=json.loads(criteria), judgement=judgement, rules_digest=digest,
                    engine_version=engine_version, evaluator=evaluator, seq=int(seq), prev_hash=prev_hash, hash=hash_,
-                   columns_agree=list(indexed) == [subject_fields.get(n) for n in SUBJECT_FIELDS])
+                   columns_agree=list(indexed) == [searchable(subject_fields.get(n)) for n in SUBJECT_FIELDS])
 
     def summary(self) -> dict[str, Any]:
         """The record without the facts and the judgement's text."""
@@ -109,6 +110,12 @@ class Decision:
     def full(self) -> dict[str, Any]:
         return {**self.summary(), "facts": json.loads(self.facts), "judgement": json.loads(self.judgement),
                 "prev_hash": self.prev_hash, "hash": self.hash}
+
+
+def searchable(text: str | None) -> str | None:
+    """A name as its column holds it: PostgreSQL text cannot hold NUL (a batch id may), so it is
+    written as the JSON escape; the same for every search by that name."""
+    return text.replace("\x00", "\\u0000") if text else text
 
 
 COLUMNS = ("seq, id, request_id, item_id, received_at, as_of, subject, facility_id, school, place, inspector, facts, "

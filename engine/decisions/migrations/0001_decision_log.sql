@@ -4,7 +4,7 @@ CREATE TABLE decisions (
     seq BIGINT PRIMARY KEY,            -- 1, 2, 3 ... in append order: the chain's order
     id TEXT NOT NULL UNIQUE,
     request_id TEXT NOT NULL,
-    item_id TEXT,                      -- a batch item's or stream line's id; NULL for a single judgement
+    item_id TEXT NOT NULL,             -- JSON: a batch item's or stream line's id; null for a single judgement
     received_at TEXT NOT NULL,
     as_of TEXT NOT NULL,
     subject TEXT,                      -- JSON, as the caller sent it (NULL: none)
