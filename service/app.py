@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
@@ -26,7 +26,7 @@ from engine.registry import ActiveRules, ReloadResult
 
 from . import json_body, problems
 from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
-from .dates import iso_date
+from .dates import IsoDate
 from .limits import BodyLimit
 from .problems import FieldProblem, Problem, RequestProblem, problem_response
 from .recording import DECISION_HEADER, Recorder
@@ -36,8 +36,6 @@ from .settings import Settings
 NDJSON = "application/x-ndjson"
 NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines")
 STREAM_CHUNK = 50  # stream lines judged per trip to the thread pool: a trip per line cost more than the line
-
-IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
 
 
 class JudgementRequest(BaseModel):

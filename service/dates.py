@@ -5,8 +5,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -53,3 +54,6 @@ def _meant(value: str) -> str | None:
         return dt.date(*(int(part) for part in loose.groups())).isoformat()
     except ValueError:
         return None
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]  # a request's date, refused in words when it is not one

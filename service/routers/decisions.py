@@ -15,6 +15,7 @@ from engine.decisions.replay import Replay, ReplayError, recorded_engine, replay
 from engine.method import Classification
 
 from ..access import DIGEST_HEADER
+from ..dates import IsoDate
 from ..problems import RequestProblem, problem_response
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
@@ -70,8 +71,8 @@ def _not_found(decision_id: str) -> Any:
 @router.get("", response_model=DecisionPage, responses={422: PROBLEM, 503: PROBLEM})
 def list_decisions(request: Request, facility_id: Text = None, school: Text = None, place: Text = None,
                    inspector: Text = None, classification: Annotated[Classification | None, Query()] = None,
-                   received_from: Annotated[dt.date | None, Query(description="收到日期起（含）/ received on or after")] = None,
-                   received_to: Annotated[dt.date | None, Query(description="收到日期止（含）/ received on or before")] = None,
+                   received_from: Annotated[IsoDate | None, Query(description="收到日期起（含）/ received on or after")] = None,
+                   received_to: Annotated[IsoDate | None, Query(description="收到日期止（含）/ received on or before")] = None,
                    request_id: Text = None,
                    cursor: Annotated[int | None, Query(ge=1, description="上一页的 next_cursor / the previous page's "
                                                                           "next_cursor")] = None,
