@@ -13,13 +13,23 @@ import uuid
 
 import httpx
 import pytest
+import yaml
 
 from engine.decisions import Database, DecisionLog
 from engine.decisions.database import SQLITE_FILE
-from live_server import client_ports, copy_rules, running_server, worker_pids
+from live_server import ROOT, client_ports, copy_rules, running_server, worker_pids
 
 AS_OF = "2026-01-15"
 CLIENTS = 8
+DORMITORY = yaml.safe_load((ROOT / "examples" / "student-dormitory-basement.yaml").read_text(encoding="utf-8"))
+
+
+def wait_for(condition, seconds: float = 120) -> None:
+    """Until condition() holds (a busy shared machine answers at its own pace)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -42,9 +52,10 @@ def test_every_answered_judgement_survives_a_killed_worker(tmp_path, request, ba
                 while not stop.is_set():
                     request_id = f"c{k}-{n}-{uuid.uuid4().hex[:6]}"
                     n += 1
-                    try:  # a batch of 20: 20 decisions committed in one group per request
+                    try:  # a batch of 10: its decisions committed together, with other requests' waiting
                         r = http.post("/v1/judgements/batch", headers={"X-Request-ID": request_id},
-                                      json={"items": [{"id": str(i), "facts": {}, "as_of": AS_OF} for i in range(20)]})
+                                      json={"items": [{"id": str(i), "facts": DORMITORY, "as_of": AS_OF}
+                                                      for i in range(10)]})
                     except httpx.TransportError as exc:
                         failed.append(f"{type(exc).__name__}")
                         continue
@@ -57,14 +68,14 @@ def test_every_answered_judgement_survives_a_killed_worker(tmp_path, request, ba
         for t in threads:
             t.start()
         try:
-            time.sleep(3)
+            wait_for(lambda: len(answered) >= 2 * CLIENTS)
             victim = max(before, key=lambda pid: len(client_ports(pid, server_port)))
             answered_before = len(answered)
             os.kill(victim, signal.SIGKILL)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and (len(worker_pids(proc.pid)) < 2 or victim in worker_pids(proc.pid)):
                 time.sleep(0.1)
-            time.sleep(3)
+            wait_for(lambda: len(answered) >= answered_before + 2 * CLIENTS)
         finally:
             stop.set()
             for t in threads:
@@ -77,6 +88,6 @@ def test_every_answered_judgement_survives_a_killed_worker(tmp_path, request, ba
           f"(connections of the killed worker), {checked} decisions in the log")
     assert answered_before > 0 and len(answered) > answered_before
     assert not lost, f"{len(lost)} answered batches not in the log"
-    assert broken is None and checked >= 20 * len(answered)
+    assert broken is None and checked >= 10 * len(answered)
     assert all(f.split(":")[0] in ("RemoteProtocolError", "ReadError", "WriteError", "ConnectError") for f in failed), \
         failed[:3]
