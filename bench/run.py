@@ -14,7 +14,9 @@ interleaved where it can be, and reported as ratios. Sections (BENCHMARKS.md exp
    the batch endpoint (1,000 facilities) and the NDJSON stream (10,000);
 3. rule load + validate + compile: the bundled rules, and a synthetic list 10× larger;
 4. resident memory before and after 1,000,000 judgements;
-5. judgement time as the number of criteria grows (1×, 2×, 5×, 10×).
+5. judgement time as the number of criteria grows (1×, 2×, 5×, 10×);
+6. what recording every judgement costs: single judgements over HTTP (wrk) with the decision log
+   off, in SQLite and in PostgreSQL (a real server, tests/postgres_server.py), in alternating rounds.
 
 Exit status 1 when a result is wrong (evaluators disagree, the service answers differently or
 fails); a missed performance target is reported in the table, not an error.
@@ -431,6 +433,53 @@ def http_section(report: Report, corpus: list[dict], expected: dict[int, str], a
         report.target("batch ≥ 20,000 facilities/s (2 workers)", None, "not measured")
 
 
+# --- 6. the decision log ---------------------------------------------------------------------------
+
+def decision_log_section(report: Report, corpus: list[dict], as_of: dt.date, seconds: int, connections: int,
+                         rounds: int) -> None:
+    """Each configuration on a server of its own (1 worker), wrk on the same bodies; the rounds
+    alternate the three so that the shared machine's drift falls on all of them; best round kept."""
+    from live_server import copy_rules, running_server
+    from postgres_server import new_database, running_postgres
+
+    _section(f"6. decision log: single judgements, 1 worker, wrk {connections} connections × {seconds} s, "
+             f"{rounds} rounds")
+    if shutil.which("wrk") is None:
+        report.add("log", "single judgements, log off / SQLite / PostgreSQL", "skipped: wrk not installed")
+        report.target("recording costs ≤ 20 % of single-judgement throughput", None, "not measured")
+        return
+    day = as_of.isoformat()
+    singles = [json.dumps({"facts": f, "as_of": day, "subject": {"facility_id": f"bench-{i}"}}).encode()
+               for i, f in enumerate(corpus[:500])]
+    best: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, running_postgres() as admin_url:
+        rules = copy_rules(Path(tmp) / "rules")
+        script = _lua_script(Path(tmp) / "bodies.lua", singles)
+        configs = {"off": {"HAZARD_DECISION_LOG": "off"}, "SQLite": {},
+                   "PostgreSQL": {"HAZARD_DATABASE_URL": new_database(admin_url)}}
+        for _round in range(rounds):
+            for name, env in configs.items():
+                state = Path(tmp) / f"state-{name}"
+                with running_server(rules, workers=1, HAZARD_STATE_DIR=str(state), HAZARD_ACCESS_LOG="off",
+                                    **env) as (base, _):
+                    wrk(f"{base}/v1/judgements", script, max(1, seconds // 5), connections)  # warm-up
+                    r = wrk(f"{base}/v1/judgements", script, seconds, connections)
+                    if r["non2xx"]:
+                        raise BenchFailure(f"decision log {name}: {r['non2xx']} non-2xx responses")
+                    if r["rps"] > best.get(name, {"rps": 0})["rps"]:
+                        best[name] = r
+    off = best["off"]["rps"]
+    for name, r in best.items():
+        relative = "" if name == "off" else f"{r['rps'] / off:.2f}× the log off ({100 * (1 - r['rps'] / off):.0f} % cost)"
+        report.add("log", f"single judgements, log {name}", f"{_per_s(r['rps'])}, p50 {r['p50']:.1f} ms, "
+                   f"p99 {r['p99']:.1f} ms", relative)
+    report.data["decision_log"] = best
+    worst = min(best["SQLite"]["rps"], best["PostgreSQL"]["rps"]) / off
+    report.target("recording costs ≤ 20 % of single-judgement throughput", worst >= 0.8,
+                  f"SQLite {best['SQLite']['rps'] / off:.2f}×, PostgreSQL {best['PostgreSQL']['rps'] / off:.2f}× "
+                  "the log off")
+
+
 # --- 3. load + compile, 5. growth ------------------------------------------------------------------
 
 def probe(args: list[str], timeout: float) -> dict:
@@ -580,7 +629,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", help="server worker counts (default 1 2; quick 1)")
     parser.add_argument("--memory-judgements", type=int, help="default 1,000,000; quick 500")
     parser.add_argument("--multiples", type=int, nargs="+", help="criteria multiples (default 1 2 5 10; quick 1 2)")
-    parser.add_argument("--skip", nargs="+", default=[], choices=["engine", "http", "load", "memory", "growth"])
+    parser.add_argument("--skip", nargs="+", default=[], choices=["engine", "http", "load", "memory", "growth",
+                                                                  "log"])
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args(argv)
@@ -621,6 +671,8 @@ def main(argv: list[str] | None = None) -> int:
                 memory_section(report, memory_n, args.as_of)
             if "growth" not in args.skip:
                 growth_section(report, dirs, working, corpus[: 40 if quick else 400], args.as_of, rounds)
+        if "log" not in args.skip:
+            decision_log_section(report, corpus, args.as_of, seconds, args.connections, 1 if quick else 3)
     except BenchFailure as exc:
         print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
         return 1

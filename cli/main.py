@@ -1,4 +1,4 @@
-"""`hazard` command line: judge, lint, facts, standards, list, questions, diff, serve.
+"""`hazard` command line: judge, lint, facts, standards, list, questions, diff, serve, log.
 
 Exit codes: 0 done; 1 bad input or bad rule files (with a message, never a traceback).
 """
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from engine import listing, questionnaire
 from engine.bundle import BUNDLED_RULES
 from engine.clock import today_in_china
+from engine.decisions import DatabaseError
 from engine.engine import Engine
 from engine.errors import EngineFault, FactError, RuleError, RuleProblem
 from engine.judgement import Judgement
@@ -27,6 +28,7 @@ from engine.present import judgements, lists, questionnaires, terminal
 from engine.reload.build_check import DEFAULT_TIMEOUT, check_build
 from engine.reload.registry import publish
 from engine.yaml_source import SourceDoc, parse_text
+from . import decisions as decisions_cli
 
 
 class InputError(Exception):
@@ -77,7 +79,7 @@ def _cmd_judge(args: argparse.Namespace) -> int:
     """One facility or several (e.g. every site inspected this week): all are checked before any
     is judged, so a wrong fact in one file leaves no partial output."""
     facilities = [(path, read_facts(path)) for path in args.files]
-    bundle = load(args.rules)
+    bundle, files = decisions_cli.staged_rules(args.rules) if args.record else (load(args.rules), {})
     day = args.as_of or today_in_china()
     judged: list[tuple[str, Judgement]] = []
     with Engine(bundle) as engine:
@@ -86,6 +88,9 @@ def _cmd_judge(args: argparse.Namespace) -> int:
                 judged.append((str(path), engine.judge(facts, day)))
             except FactError as exc:
                 raise FactError(exc.problems, source=str(path)) from None
+    if args.record:  # recorded before anything is written out
+        decisions_cli.record_judged(args, bundle, files, [(path, facts, j) for (path, facts), (_, j)
+                                                          in zip(facilities, judged)])
     renderers = {
         "text": lambda items: "".join(f"== {name} ==\n{terminal.judgement_text(j)}" for name, j in items),
         "json": lambda items: (items[0][1].dump_json(args.detail, indent=2) if len(items) == 1 else
@@ -232,8 +237,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
     # Refuse to start on broken rules (with the lint errors) or on rules durable-rules cannot
     # build; otherwise they are what every worker starts from, whatever the directory holds later.
+    from service.recording import Recorder
+
     try:
-        publish(settings.rules_dir, settings.state_dir, settings.build_timeout)
+        store = Recorder(settings).rule_store()
+        shared = settings.database_url and settings.decision_log and store.active()
+        if shared:  # a replica joins: it serves what the database names active, whatever its directory holds
+            print(f"规则以数据库中启用的为准 / serving the rules active in the database: {shared.split()[0]}", flush=True)
+        else:
+            publish(settings.rules_dir, store, settings.build_timeout)
+    except DatabaseError as exc:
+        raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"{settings.rules_dir}: 无法读取规则或写入状态目录 / cannot read the rules or write the "
                          f"state directory: {exc}") from None
@@ -273,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="json：compact 省去各场所相同的文字（缺口全文、出处、说明），full 全部给出 / "
                             "json: compact leaves out text that is the same for every facility; full keeps it")
     judge.add_argument("--rules", type=Path, default=BUNDLED_RULES, help="规则目录 / rules directory")
+    decisions_cli.add_subject_options(judge)
     judge.set_defaults(run=_cmd_judge)
 
     lint = sub.add_parser(
@@ -328,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="默认 HAZARD_PORT 或 8000")
     serve.add_argument("--workers", type=int, help="工作进程数，默认 HAZARD_WORKERS 或 1 / worker processes")
     serve.set_defaults(run=_cmd_serve)
+
+    decisions_cli.add_commands(sub, _date, BUNDLED_RULES)
     return parser
 
 
@@ -344,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except InputError as exc:
+    except (InputError, decisions_cli.LogInputError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except EngineFault as exc:

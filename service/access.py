@@ -54,6 +54,7 @@ class AccessLog:
         started = time.perf_counter()
         sent = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
         request_id = sent if USABLE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id  # the decision log records it
         answered: dict[str, object] = {}
 
         async def send_with_headers(message: Message) -> None:

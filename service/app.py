@@ -14,26 +14,29 @@ from . import problems
 from .access import AccessLog, log_access_to_stderr
 from .limits import BodyLimit
 from .openapi import document_place_kinds
-from .routers import judgements, operations, rules
+from .recording import Recorder
+from .routers import decisions, judgements, operations, rules
 from .settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    active = ActiveRules(settings.rules_dir, store_dir=settings.state_dir, build_timeout=settings.build_timeout)
+    recorder = Recorder(settings)  # the decision log, and the rule store the processes (and replicas) share
+    active = ActiveRules(settings.rules_dir, build_timeout=settings.build_timeout, store=recorder.rule_store())
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
                   version=ENGINE_VERSION,
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
                               "错误以 RFC 9457 problem+json 返回。")
     app.state.rules = active
     app.state.settings = settings
+    app.state.recorder = recorder
     problems.install(app, facts_schema=lambda: catalogue.facts_schema(active.bundle.vocabulary))
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, stream_limit=settings.max_stream_bytes,
                        stream_path="/v1/judgements/stream")
     if settings.access_log:
         log_access_to_stderr()
     app.add_middleware(AccessLog, digest=lambda: active.bundle.digest, enabled=settings.access_log)  # outermost
-    for router in (judgements.router, rules.router, operations.router):
+    for router in (judgements.router, rules.router, operations.router, decisions.router):
         app.include_router(router)
     document_place_kinds(app, active)
     return app

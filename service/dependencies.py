@@ -13,6 +13,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from engine import Engine
 from engine.reload.registry import ActiveRules
 
+from .recording import Recorder
 from .settings import Settings
 
 
@@ -24,7 +25,12 @@ def active_rules(request: Request) -> ActiveRules:
     return request.app.state.rules
 
 
+def recorder(request: Request) -> Recorder:
+    return request.app.state.recorder
+
+
 CurrentSettings = Annotated[Settings, Depends(current_settings)]
+Recording = Annotated[Recorder, Depends(recorder)]
 Rules = Annotated[ActiveRules, Depends(active_rules)]
 
 

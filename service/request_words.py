@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.decisions.records import PRINTABLE
+
 
 def _kind_of(value: Any) -> tuple[str, str]:
     if isinstance(value, bool):
@@ -50,6 +52,8 @@ def in_words(err: dict) -> tuple[str, str]:
     if kind == "string_too_long":
         limit = ctx.get("max_length")
         return f"过长：最多 {limit} 个字符", f"too long: at most {limit} characters"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == PRINTABLE:
+        return "含有控制字符（如换行、制表符）", "holds a control character (a line break, a tab ...)"
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         return f"取值应为 {expected.replace(' or ', ' 或 ')}", f"must be {expected}"

@@ -49,6 +49,12 @@ def _token(token: str | None) -> str | None:
     return token
 
 
+def _database_url(url: str | None) -> str | None:
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("HAZARD_DATABASE_URL 应为 postgresql://… 形式的地址 / must be a postgresql://… URL")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     rules_dir: Path = BUNDLED_RULES
@@ -63,6 +69,8 @@ class Settings:
     build_timeout: int = 60             # seconds to build reloaded rules in a child process first
     keepalive: int = 75                 # seconds an idle connection stays open: longer than clients keep theirs
     access_log: bool = True             # one line per request on stderr (method, path, status, latency, digest, request id)
+    decision_log: bool = True           # every judgement recorded before it is answered (engine/decisions)
+    database_url: str | None = None     # PostgreSQL for the log and the rule sets (replicas); unset: SQLite in state_dir
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -81,4 +89,6 @@ class Settings:
             build_timeout=_int(env, "HAZARD_BUILD_TIMEOUT", cls.build_timeout, 1, 3600),
             keepalive=_int(env, "HAZARD_KEEPALIVE", cls.keepalive, 1, 3600),
             access_log=_switch(env, "HAZARD_ACCESS_LOG", cls.access_log),
+            decision_log=_switch(env, "HAZARD_DECISION_LOG", cls.decision_log),
+            database_url=_database_url(env.get("HAZARD_DATABASE_URL") or None),
         )

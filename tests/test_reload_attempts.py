@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 import engine.reload.rule_store
+from engine.decisions.rule_sets import DatabaseRuleStore
 from engine.reload.registry import ActiveRules
 from service import create_app
 from service.settings import Settings
@@ -74,7 +75,8 @@ def test_a_reload_that_fails_unexpectedly_is_refused_not_a_500(tmp_path, monkeyp
         def broken_publish(*args, **kwargs):
             raise ValueError("injected")
 
-        monkeypatch.setattr(engine.reload.rule_store.RuleStore, "publish", broken_publish)
+        for store in (engine.reload.rule_store.RuleStore, DatabaseRuleStore):  # the service's is the decision log's
+            monkeypatch.setattr(store, "publish", broken_publish)
         _edit(rules, "示例适用范围。", "示例适用范围（改）。")
         r = client.post("/v1/admin/reload", headers=AUTH)
         assert r.status_code == 422 and "引擎出错" in r.json()["detail"] and "ValueError" in r.json()["detail"]

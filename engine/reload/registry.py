@@ -68,15 +68,17 @@ class ActiveRules:
     FOLLOW_CHECK_SECONDS = 0.5
 
     def __init__(self, rules_dir: str | Path, evaluator: Evaluator = "durable", store_dir: Path | None = None,
-                 build_timeout: float = DEFAULT_TIMEOUT):
-        """store_dir: shared by the processes serving these rules (None: a private one).
+                 build_timeout: float = DEFAULT_TIMEOUT, store: RuleStore | None = None):
+        """store_dir: shared by the processes serving these rules (None: a private one); store: the
+        one they share instead (engine.decisions.rule_sets: in a database, shared across machines).
         Starts from the set published there, if any; otherwise publishes the directory's
         (RuleError at start-up if it is broken)."""
         self.rules_dir = Path(rules_dir)
         self.build_timeout = build_timeout
         self._evaluator = evaluator
-        self._private_store = None if store_dir else tempfile.TemporaryDirectory(prefix="hazard-rules-")
-        self._store = RuleStore(store_dir or Path(self._private_store.name))
+        shared = store.shared if store is not None else store_dir is not None
+        self._private_store = None if store or store_dir else tempfile.TemporaryDirectory(prefix="hazard-rules-")
+        self._store = store or RuleStore(store_dir or Path(self._private_store.name))
         self._state = threading.Lock()
         self._reloading = threading.Lock()
         self._closed = threading.Event()
@@ -89,7 +91,7 @@ class ActiveRules:
         self._live = _Live(engine)
         self.active_since = _now()
         self.follow_error: str | None = None  # why the latest publication by another process could not be followed
-        if store_dir:  # others may publish there: follow in the background, so that no request waits for a load
+        if shared:  # others may publish there: follow in the background, so that no request waits for a load
             threading.Thread(target=self._follow_publications, name="rules-follower", daemon=True).start()
 
     @property
@@ -160,8 +162,14 @@ class ActiveRules:
         return bundle
 
     def _follow_publications(self) -> None:
-        while not self._closed.wait(self.FOLLOW_CHECK_SECONDS):
-            self._follow()
+        while not self._closed.is_set():
+            self._store.wait(self.FOLLOW_CHECK_SECONDS, self._closed)
+            if not self._closed.is_set():
+                try:
+                    self._follow()
+                except Exception as exc:  # noqa: BLE001 - the store unreachable (a database down): look again later
+                    self.follow_error = str(exc)
+                    log.warning("cannot look for rules published by other processes: %s", exc)
 
     def _follow(self) -> None:
         """Serve what another process published. A copy that cannot be loaded (pruned meanwhile)
@@ -190,6 +198,7 @@ class ActiveRules:
 
     def close(self) -> None:
         self._closed.set()
+        self._store.close()
         with self._state:
             self._live.retired = True
             close = self._live.leases == 0
@@ -199,10 +208,9 @@ class ActiveRules:
             self._private_store.cleanup()
 
 
-def publish(rules_dir: Path, store_dir: Path, build_timeout: float = DEFAULT_TIMEOUT) -> str:
+def publish(rules_dir: Path, store: RuleStore, build_timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check the rules directory (lint, then a build in a child process) and publish it as the
     set a server's processes start from; its digest. RuleError / EngineFault / OSError if not."""
-    store = RuleStore(store_dir)
     bundle, staging = _checked_copy(store, Path(rules_dir), build_timeout, build_in_child=True)
     store.publish(staging, bundle.digest)
     return bundle.digest

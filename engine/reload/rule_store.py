@@ -25,8 +25,10 @@ KEEP = 4  # published sets kept: the active one and the few before it, which fol
 
 
 class RuleStore:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, shared: bool = True):
+        """shared: other processes may publish here too (False: a private store, nothing to follow)."""
         self.directory = Path(directory)
+        self.shared = shared
         self._sets = self.directory / "sets"
         self._active = self.directory / "active"
         self._attempt = self.directory / "last-attempt.json"
@@ -87,6 +89,13 @@ class RuleStore:
 
     def path_of(self, digest: str) -> Path:
         return self._sets / digest
+
+    def wait(self, seconds: float, stop: threading.Event) -> None:
+        """Until another process may have published (here: a look every `seconds`), or stop is set."""
+        stop.wait(seconds)
+
+    def close(self) -> None:
+        """Nothing held open here (a database store holds its listening connection)."""
 
     def _prune(self, keep: str) -> None:
         sets = sorted(self._sets.iterdir(), key=_mtime, reverse=True)

@@ -1,2 +1,2 @@
 """One APIRouter per resource: judgements, the rules (standards, criteria, the list, the
-questionnaire, the facts), and operations (health, reload)."""
+questionnaire, the facts), operations (health, reload) and the decision log."""

@@ -3,6 +3,7 @@ one rules version each request (the lease, service.dependencies)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from engine import Engine, FactError, Judgement
 from engine.clock import today_in_china
+from engine.decisions import Subject
 from engine.judgement import Detail
 from engine.present import judgements as judgement_documents
 from engine.present.documents import XLSX_MEDIA_TYPE
@@ -20,8 +22,9 @@ from engine.present.documents import XLSX_MEDIA_TYPE
 from .. import json_body, problems
 from ..access import DIGEST_HEADER
 from ..dates import IsoDate
-from ..dependencies import CurrentSettings, LeasedEngine
+from ..dependencies import CurrentSettings, LeasedEngine, Recording
 from ..problems import FieldProblem, Problem, RequestProblem, problem_response
+from ..recording import DECISION_HEADER, Recorder
 from ..responses import PROBLEM, attachment
 
 NDJSON = "application/x-ndjson"
@@ -35,6 +38,9 @@ class JudgementRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     facts: dict[str, Any] = Field(description="事实名 → 值；null 或缺省表示未知 / fact name → value; null or absent is unknown")
     as_of: IsoDate | None = Field(None, description="判定日期，默认中国时区今天 / date, default today in China")
+    subject: Subject | None = Field(None, description=(
+        "判定对象（记入决定日志，可按其查询；批量中缺省 facility_id 时取 id）/ what is judged, as recorded in the "
+        "decision log and searched by (in a batch, facility_id defaults to the item's id)"))
 
 
 class BatchItem(JudgementRequest):
@@ -72,7 +78,8 @@ DetailQuery = Annotated[Detail, Query(description=(
 
 @router.post("", operation_id="judge", response_model=Judgement,
              responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-async def judge(body: JudgementRequest, engine: LeasedEngine, detail: DetailQuery = "compact") -> Response:
+async def judge(request: Request, body: JudgementRequest, engine: LeasedEngine, recorder: Recording,
+                detail: DetailQuery = "compact") -> Response:
     """判定一个场所 / judge one facility.
 
     读法：classification 只就已编码的条款而言；coverage.complete 为 false 时（判定日适用于该场所的法规有未编码的部分，
@@ -82,9 +89,14 @@ async def judge(body: JudgementRequest, engine: LeasedEngine, detail: DetailQuer
     only for the encoded clauses and the label says the judgement is incomplete."""
     # On the event loop, not in the thread pool: one judgement takes less CPU than handing it
     # to a thread and back (BENCHMARKS.md); batches and streams go to the thread pool.
+    received = _now()
     judgement = engine.judge(body.facts, body.as_of or today_in_china())
-    return Response(judgement.dump_json(detail), media_type="application/json",
-                    headers={DIGEST_HEADER: judgement.provenance.rules_digest})
+    decision = recorder.decision(request, received, judgement, body.facts, body.subject)
+    await recorder.record([decision])  # committed before the answer leaves
+    headers = {DIGEST_HEADER: judgement.provenance.rules_digest}
+    if decision:
+        headers[DECISION_HEADER] = decision.id
+    return Response(judgement.dump_json(detail), media_type="application/json", headers=headers)
 
 
 def _judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...] = ("items",)) -> BatchResult:
@@ -101,7 +113,8 @@ def _judge_item(engine: Engine, item: BatchItem, index: int, at: tuple[str, ...]
 @router.post("/batch", operation_id="judge_batch", response_model=BatchResponse,
              responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}},
                         413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
-def judge_batch(body: BatchRequest, engine: LeasedEngine, settings: CurrentSettings, detail: DetailQuery = "compact",
+def judge_batch(request: Request, body: BatchRequest, engine: LeasedEngine, settings: CurrentSettings,
+                recorder: Recording, detail: DetailQuery = "compact",
                 format: Annotated[Literal["json", "html", "xlsx"], Query(description=(
                     "json（默认）；html 可打印的判定书；xlsx 每个场所一行，供官员传阅 / json (default), printable html, "
                     "or xlsx with a row per facility"))] = "json") -> Response:
@@ -116,7 +129,10 @@ def judge_batch(body: BatchRequest, engine: LeasedEngine, settings: CurrentSetti
         return problem_response(422, "批量中有重复的 id / ids repeated in the batch",
                                 f"{len(repeated)} 个场所的 id 与前面的重复 / {len(repeated)} item(s) repeat an earlier "
                                 "item's id", repeated)
+    received = _now()
     results = [_judge_item(engine, item, i) for i, item in enumerate(body.items)]  # one rules version: the lease
+    recorder.record_blocking([recorder.decision(request, received, r.judgement, item.facts, item.subject, item.id)
+                              for item, r in zip(body.items, results) if r.judgement])
     headers = {DIGEST_HEADER: engine.bundle.digest}
     if format != "json":
         judged = [(r.id, r.judgement or r.error.detail + "：" + "；".join(e.detail for e in r.error.errors))
@@ -150,7 +166,8 @@ def _repeated_ids(items: list[BatchItem]) -> list[FieldProblem]:
              openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
                                             "content": {NDJSON: {"schema": {"type": "array", "minItems": 1, "items": {
                                                 "$ref": "#/components/schemas/BatchItem"}}}}}})
-async def judge_stream(request: Request, engine: LeasedEngine, detail: DetailQuery = "compact") -> StreamingResponse:
+async def judge_stream(request: Request, engine: LeasedEngine, recorder: Recording,
+                       detail: DetailQuery = "compact") -> StreamingResponse:
     """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。
     整个流由同一版本的规则判定（响应头 X-Rules-Digest）；行号与文本编辑器一致（空行也计数），
     第 n 行的错误指针为 /<n-1>/…；id 不能与前面的行重复。"""
@@ -161,25 +178,38 @@ async def judge_stream(request: Request, engine: LeasedEngine, detail: DetailQue
     json_body.require_media_type(request, NDJSON_TYPES, f"-H 'Content-Type: {NDJSON}'")
     # The lease is held until the last line has gone out: every line is judged under the rules
     # the header names.
-    return StreamingResponse(_ndjson_results(engine, body, detail), media_type=NDJSON,
+    return StreamingResponse(_ndjson_results(request, recorder, engine, body, detail), media_type=NDJSON,
                              headers={DIGEST_HEADER: engine.bundle.digest})
 
 
-async def _ndjson_results(engine: Engine, body: bytes, detail: Detail) -> AsyncIterator[bytes]:
+async def _ndjson_results(request: Request, recorder: Recorder, engine: Engine, body: bytes,
+                          detail: Detail) -> AsyncIterator[bytes]:
     # The body is read whole (within HAZARD_MAX_STREAM_BYTES) before results stream out:
     # Starlette's streaming response listens on the same receive channel for disconnects.
     # Lines are numbered as an editor numbers them: blank lines count, though they judge nothing.
     lines = [(number, line) for number, line in enumerate(body.split(b"\n"), 1) if line.strip()]
     first_seen: dict[str, int] = {}  # id -> the line that used it first
+    received = _now()
     for start in range(0, len(lines), STREAM_CHUNK):
-        yield await run_in_threadpool(_ndjson_chunk, engine, lines[start:start + STREAM_CHUNK], first_seen, detail)
+        judged: list[tuple[BatchItem, Judgement]] = []
+        chunk = await run_in_threadpool(_ndjson_chunk, engine, lines[start:start + STREAM_CHUNK], first_seen,
+                                        detail, judged)
+        try:  # each chunk's lines committed before they go out; the stream ends at a failure, saying so
+            await recorder.record([recorder.decision(request, received, j, item.facts, item.subject, item.id)
+                                   for item, j in judged])
+        except RequestProblem as exc:
+            yield _line_error("#log", exc.problem(), lines[start][0]) + b"\n"
+            return
+        yield chunk
 
 
-def _ndjson_chunk(engine: Engine, lines: list[tuple[int, bytes]], first_seen: dict[str, int], detail: Detail) -> bytes:
-    return b"".join(_ndjson_line(engine, line, number, first_seen, detail) + b"\n" for number, line in lines)
+def _ndjson_chunk(engine: Engine, lines: list[tuple[int, bytes]], first_seen: dict[str, int], detail: Detail,
+                  judged: list[tuple[BatchItem, Judgement]]) -> bytes:
+    return b"".join(_ndjson_line(engine, line, number, first_seen, detail, judged) + b"\n" for number, line in lines)
 
 
-def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str, int], detail: Detail) -> bytes:
+def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str, int], detail: Detail,
+                 judged: list[tuple[BatchItem, Judgement]]) -> bytes:
     at = number - 1  # the pointer's index: the line's, counted from 0 like every JSON pointer index
     try:
         raw = json_body.decode(line, number, at)
@@ -203,9 +233,16 @@ def _ndjson_line(engine: Engine, line: bytes, number: int, first_seen: dict[str,
                                         f"line {number} repeats the id '{item.id}' of line {first_seen[item.id]}; "
                                         "not judged")]), number)
     first_seen[item.id] = number
-    return _judge_item(engine, item, at, at=()).dump_json(detail)
+    result = _judge_item(engine, item, at, at=())
+    if result.judgement:
+        judged.append((item, result.judgement))
+    return result.dump_json(detail)
 
 
 def _line_error(item_id: str, problem: Problem, number: int) -> bytes:
     problem.detail = problem.detail or f"第 {number} 行无效 / line {number} is invalid"
     return BatchResult(id=item_id, error=problem).model_dump_json().encode()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
