@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from . import judgement_render, list_render, listing, questionnaire, questionnaire_render, render
+from . import (diff_render, differences, judgement_render, list_render, listing, questionnaire, questionnaire_render,
+               render)
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
@@ -188,32 +189,12 @@ def _cmd_questions(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     bundle = load(args.rules)
-    dates = [_maybe_date(x) for x in (args.old, args.new)]
-    if all(dates):
-        list_id = args.list or next(iter(bundle.lists), None)
-        if list_id not in bundle.lists:
-            raise InputError(f"没有清单 “{list_id}” / no such list")
-        print(list_render.list_diff_text(listing.diff_dates(bundle, list_id, *dates)), end="")
-        return 0
     try:
-        (standard, old), (new_standard, new) = (x.split("@", 1) for x in (args.old, args.new))
-    except ValueError:
-        raise InputError("比较两个版本写 标准@版本 标准@版本（如 gb35181@2006 gb35181@2017），"
-                         "比较清单写两个日期 / give STANDARD@VERSION twice, or two dates") from None
-    if standard != new_standard:
-        raise InputError("只能比较同一标准的两个版本 / both versions must be of one standard")
-    try:
-        print(list_render.version_diff_text(listing.diff_versions(bundle, standard, old, new)), end="")
-    except KeyError as exc:
-        raise InputError(str(exc.args[0])) from None
-    return 0
-
-
-def _maybe_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None
+        document = differences.diff(bundle, args.old, args.new, args.list)
+    except differences.DiffRequestError as exc:
+        raise InputError(str(exc)) from None
+    return _write(args, {"md": diff_render.markdown, "html": diff_render.page, "xlsx": diff_render.spreadsheet,
+                         "json": _json}, document)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -324,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
     diff.add_argument("new", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
     diff.add_argument("--list", help="清单编号 / list id (for dates)")
+    diff.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md",
+                      help="md 终端或文档阅读；html 可打印；xlsx 每条变化的条款一行；json 供系统集成 / "
+                           "md, printable html, xlsx (a row per clause that changes), json")
+    diff.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
     diff.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     diff.set_defaults(run=_cmd_diff)
 

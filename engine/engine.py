@@ -8,9 +8,11 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
 
 from .bundle import Bundle
+from .conditions import Kleene, Values
 from .durable_backend import DurableRuleset
 from .judgement import Judgement, assess
 from .oracle import OracleEvaluator
+from .verdict import Verdict, verdict
 
 try:
     ENGINE_VERSION = version("edu-hazard-list")
@@ -34,10 +36,18 @@ class Engine:
 
     def judge(self, facts: Mapping[str, Any], as_of: dt.date) -> Judgement:
         """Raises FactError (naming each wrong fact) before anything is judged."""
+        values, statuses = self._statuses(facts, as_of)
+        return assess(self.bundle, statuses, values, dict(facts), as_of, self.evaluator_name, ENGINE_VERSION)
+
+    def verdict(self, facts: Mapping[str, Any], as_of: dt.date) -> Verdict:
+        """The judgement's verdict alone (engine/verdict.py); raises FactError like judge."""
+        values, statuses = self._statuses(facts, as_of)
+        return verdict(self.bundle, statuses, values, as_of)
+
+    def _statuses(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[Values, dict[str, Kleene]]:
         values = self.bundle.vocabulary.check(facts)
         versions = [v.key for v in self.bundle.versions_on(as_of) if v.meta.encoded]
-        statuses = self._evaluator.statuses(values, versions)
-        return assess(self.bundle, statuses, values, dict(facts), as_of, self.evaluator_name, ENGINE_VERSION)
+        return values, self._evaluator.statuses(values, versions)
 
     def close(self) -> None:
         self._evaluator.close()

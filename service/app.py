@@ -7,7 +7,6 @@ import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -25,8 +24,10 @@ from engine.registry import ActiveRules, ReloadResult
 
 from . import json_body, problems
 from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
+from .attachments import attachment
 from .dates import iso_date
 from .limits import BodyLimit
+from .routers import diff
 from .problems import FieldProblem, Problem, RequestProblem, problem_response
 from .settings import Settings
 
@@ -208,7 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers = {DIGEST_HEADER: engine.bundle.digest}
             if format == "html":
                 return HTMLResponse(judgement_render.page(judged), headers=headers)
-            return _attachment(judgement_render.spreadsheet(judged), XLSX_MEDIA_TYPE, "judgements.xlsx",
+            return attachment(judgement_render.spreadsheet(judged), XLSX_MEDIA_TYPE, "judgements.xlsx",
                                "重大事故隐患判定结果.xlsx", headers)
         # serialised here, once: FastAPI would first validate the whole response again
         body_json = b'{"rules_digest":"%s","results":[%s]}' % (
@@ -329,12 +330,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     [FieldProblem(pointer=problems.pointer("query", "place_kind"), detail=str(exc))],
                                     headers=headers)
         if format == "xlsx":
-            return _attachment(questionnaire_render.spreadsheet(document), XLSX_MEDIA_TYPE,
+            return attachment(questionnaire_render.spreadsheet(document), XLSX_MEDIA_TYPE,
                                f"questionnaire-{document.place_kind}-{document.as_of}.xlsx",
                                f"现场检查问卷-{document.place_label}-{document.as_of}.xlsx", headers)
         if format == "html" or (format is None and request.headers.get("accept", "").startswith("text/html")):
             return HTMLResponse(questionnaire_render.page(document), headers=headers)
         return Response(document.model_dump_json(), media_type="application/json", headers=headers)
+
+    app.include_router(diff.router)
 
     openapi_without_place_kinds = app.openapi
 
@@ -394,12 +397,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _reload_info(result)
 
     return app
-
-
-def _attachment(content: bytes, media_type: str, ascii_name: str, name: str, headers: dict[str, str]) -> Response:
-    """A file to save: RFC 6266 names it in ASCII and, for clients that read it, in Chinese."""
-    disposition = f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name)}'
-    return Response(content, media_type=media_type, headers={**headers, "Content-Disposition": disposition})
 
 
 def _http(status: int, detail: str, headers: dict[str, str] | None = None) -> HTTPException:

@@ -1,0 +1,1 @@
+"""One APIRouter per resource; create_app includes each with one line."""
