@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from . import (diff_render, differences, judgement_render, list_render, listing, questionnaire, questionnaire_render,
-               render)
+from . import (diff_render, differences, impact, impact_render, impact_sources, judgement_render, list_render, listing,
+               questionnaire, questionnaire_render, render)
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .engine import Engine
 from .errors import EngineFault, FactError, RuleError, RuleProblem
@@ -197,6 +197,46 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                          "json": _json}, document)
 
 
+def _cmd_impact(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    active = load(args.active)
+    try:
+        sources = ([impact_sources.RecordSource(_read_records(args.records), f"判定记录 {args.records}")]
+                   if args.records else impact_sources.bundled_sources(active))
+    except impact_sources.SourceUnavailable as exc:
+        raise InputError(str(exc)) from None
+    subjects = [s for source in sources for s in source.subjects()]
+    with tqdm(total=len(subjects), unit="对象", desc="重新判定 / re-judging", disable=None, file=sys.stderr) as bar:
+        try:
+            report = impact.impact(args.active, args.rules, subjects, [s.description for s in sources], args.as_of,
+                                   today_in_china(), args.workers, progress=lambda total: bar.update,
+                                   build_timeout=args.build_timeout)
+        except impact.CandidateRefused as exc:
+            raise RuleError(exc.problems) if exc.problems else InputError(exc.detail) from None
+    return _write(args, {"md": impact_render.markdown, "html": impact_render.page, "xlsx": impact_render.spreadsheet,
+                         "json": _json}, report)
+
+
+def _read_records(path: Path) -> Iterable[dict]:
+    """Recorded decisions, one JSON object a line (subject, as_of, facts, decision_id)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: 无法读取（需 UTF-8 文本）/ cannot read (UTF-8 text expected): {exc}") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except ValueError as exc:
+                raise InputError(f"{path}:{number}: JSON 格式错误 / invalid JSON: {exc}") from None
+            if not isinstance(records[-1], dict) or not isinstance(records[-1].get("facts"), dict):
+                raise InputError(f"{path}:{number}: 每行应为含 facts 对象的判定记录 / each line must be a recorded "
+                                 f"decision with a facts object")
+    return records
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -311,6 +351,25 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
     diff.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     diff.set_defaults(run=_cmd_diff)
+
+    impact_cmd = sub.add_parser(
+        "impact", help="规则变更的影响：哪些对象的判定结果会变 / which verdicts a change of rules changes",
+        description="在在用规则与候选规则（专家的修改、新的版本文件）下重新判定各对象，列出结论的变化（如 未发现隐患 → "
+                    "重大事故隐患），按条款、按学校，并列出对象；对象默认为随附示例与活文档的基础事实集和场景 / re-judge "
+                    "each subject under the active and the candidate rules and report the transitions")
+    impact_cmd.add_argument("--rules", type=Path, required=True, help="候选规则目录 / candidate rules directory")
+    impact_cmd.add_argument("--active", type=Path, default=BUNDLED_RULES,
+                            help="在用规则目录，默认随附规则 / the rules in use, default the bundled ones")
+    impact_cmd.add_argument("--as-of", type=_date, help="所有对象都按这一天判定；默认各按自己的判定日期（示例与基础事实集"
+                                                        "按中国时区今天）/ judge every subject on this day")
+    impact_cmd.add_argument("--records", type=Path, help="判定记录（JSON Lines，每行 subject、as_of、facts、"
+                                                         "decision_id）代替随附对象 / recorded decisions instead")
+    impact_cmd.add_argument("--workers", type=int, help="工作进程数，默认全部核 / worker processes, default all cores")
+    impact_cmd.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md")
+    impact_cmd.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
+    impact_cmd.add_argument("--build-timeout", type=float, default=DEFAULT_TIMEOUT,
+                            help="在子进程中编译候选规则的时限（秒）/ seconds allowed to build the candidate rules")
+    impact_cmd.set_defaults(run=_cmd_impact)
 
     serve = sub.add_parser("serve", help="启动 HTTP 判定服务 / start the HTTP service")
     serve.add_argument("--rules", type=Path, help="规则目录，默认 HAZARD_RULES 或随附规则 / rules directory")

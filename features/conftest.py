@@ -80,56 +80,46 @@ def hazard_case() -> hb.Case:
 
 # --- 假如 ---------------------------------------------------------------------------------------
 
-@given("规则为随附的规则库")
+@given(hb.BUNDLED_RULES_STEP)
 def _bundled_rules(hazard_case: hb.Case, hazard_engine, fact_words) -> None:
     hazard_case.engine, hazard_case.words = hazard_engine, fact_words
 
 
-@given(parsers.re(r'判定日期为 "(?P<day>[^"]*)"'))
+@given(parsers.re(hb.DATE_STEP))
 def _as_of(hazard_case: hb.Case, day: str) -> None:
     hazard_case.as_of = hb.parse_date(day)
     hazard_case.judgement = None
 
 
-@given(parsers.re(r'以 "(?P<name>[^"]+)" 为基础'))
+@given(parsers.re(hb.BASELINE_STEP))
 def _baseline(hazard_case: hb.Case, name: str) -> None:
     words = hazard_case.need_rules()
     hazard_case.facts = hb.load_baseline(words, name)
     hazard_case.judgement = None
 
 
-@given(parsers.re(r'"(?P<fact>[^"]+)" 为 (?P<value>"[^"]*"|[^"\s]+)'))
+@given(parsers.re(hb.SET_FACT_STEP))
 def _set_fact(hazard_case: hb.Case, fact: str, value: str) -> None:
     words = hazard_case.need_rules()
     name = words.fact(fact)
     hazard_case.set(name, words.value(name, value))
 
 
-@given(parsers.re(r'"(?P<fact>[^"]+)" 未提供'))
+@given(parsers.re(hb.REMOVE_FACT_STEP))
 def _remove_fact(hazard_case: hb.Case, fact: str) -> None:
     words = hazard_case.need_rules()
     hazard_case.remove(words.fact(fact))
 
 
-@given(parsers.re(r"事实如下[:：]?"))
+@given(parsers.re(hb.FACT_TABLE_STEP))
 def _fact_table(hazard_case: hb.Case, datatable: list[list[str]]) -> None:
-    words = hazard_case.need_rules()
-    rows = [[cell.strip() for cell in row] for row in datatable]
-    if rows and rows[0] == ["事实", "值"]:
-        rows = rows[1:]
-    if not rows or any(len(row) != 2 for row in rows):
-        hb.fail("“事实如下:”后应为两列的表格，表头为 | 事实 | 值 |，每行一个事实。")
-    for fact, value in rows:
-        name = words.fact(fact)
-        if value == hb.NOT_GIVEN:
-            hazard_case.remove(name)
-        else:
-            hazard_case.set(name, words.value(name, value))
+    hb.apply_fact_table(hazard_case.need_rules(), hazard_case.facts, datatable)
+    hazard_case.judgement = None
 
 
 # --- 当 -----------------------------------------------------------------------------------------
 
-@when("进行判定")
+@when(hb.JUDGE_STEP)
 def _judge(hazard_case: hb.Case) -> None:
     hazard_case.judge()
 

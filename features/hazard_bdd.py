@@ -134,6 +134,32 @@ class FactWords:
         return facts
 
 
+# The steps that describe a facility and its day, shared by the step definitions (conftest.py) and by
+# the impact's reading of the scenarios (living_subjects.py).
+BUNDLED_RULES_STEP = "规则为随附的规则库"
+DATE_STEP = r'判定日期为 "(?P<day>[^"]*)"'
+BASELINE_STEP = r'以 "(?P<name>[^"]+)" 为基础'
+SET_FACT_STEP = r'"(?P<fact>[^"]+)" 为 (?P<value>"[^"]*"|[^"\s]+)'
+REMOVE_FACT_STEP = r'"(?P<fact>[^"]+)" 未提供'
+FACT_TABLE_STEP = r"事实如下[:：]?"
+JUDGE_STEP = "进行判定"
+
+
+def apply_fact_table(words: FactWords, facts: dict[str, Any], datatable: list[list[str]]) -> None:
+    """The rows of a | 事实 | 值 | table into facts (the value 未提供 removes the fact)."""
+    rows = [[cell.strip() for cell in row] for row in datatable]
+    if rows and rows[0] == ["事实", "值"]:
+        rows = rows[1:]
+    if not rows or any(len(row) != 2 for row in rows):
+        fail("“事实如下:”后应为两列的表格，表头为 | 事实 | 值 |，每行一个事实。")
+    for fact, value in rows:
+        name = words.fact(fact)
+        if value == NOT_GIVEN:
+            facts.pop(name, None)
+        else:
+            facts[name] = words.value(name, value)
+
+
 def baseline_path(name: str) -> Path:
     return BASELINES_DIR / f"{name}.yaml"
 

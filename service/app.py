@@ -27,7 +27,7 @@ from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
 from .attachments import attachment
 from .dates import iso_date
 from .limits import BodyLimit
-from .routers import diff
+from .routers import diff, impact
 from .problems import FieldProblem, Problem, RequestProblem, problem_response
 from .settings import Settings
 
@@ -381,6 +381,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
             raise _http(401, "令牌缺失或错误 / missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+
+    app.include_router(impact.router, dependencies=[Depends(admin)])  # the same bearer token as a reload
 
     @app.post("/v1/admin/reload", response_model=ReloadInfo, tags=["operations"], dependencies=[Depends(admin)],
               responses={401: PROBLEM, 403: PROBLEM, 422: PROBLEM})
