@@ -46,7 +46,7 @@ def post_impact(request: Request, as_of: Annotated[dt.date | None, BeforeValidat
     try:
         sources = subject_sources(request)
         subjects = [s for source in sources for s in source.subjects()]
-        report = impact.impact(active.root, rules.rules_dir, subjects, [s.description for s in sources], as_of,
+        report = impact.impact(rules.published_copy(), rules.rules_dir, subjects, [s.description for s in sources], as_of,
                                today_in_china(), build_timeout=rules.build_timeout)
     except impact.CandidateRefused as exc:
         from ..app import _rule_file_problems  # the reload's words for the same problems
