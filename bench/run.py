@@ -14,7 +14,9 @@ interleaved where it can be, and reported as ratios. Sections (BENCHMARKS.md exp
    the batch endpoint (1,000 facilities) and the NDJSON stream (10,000);
 3. rule load + validate + compile: the bundled rules, and a synthetic list 10× larger;
 4. resident memory before and after 1,000,000 judgements;
-5. judgement time as the number of criteria grows (1×, 2×, 5×, 10×).
+5. judgement time as the number of criteria grows (1×, 2×, 5×, 10×);
+6. the impact of a change: 100,000 recorded judgements re-judged under two rule sets on every core
+   (bench/impact_bench.py).
 
 Exit status 1 when a result is wrong (evaluators disagree, the service answers differently or
 fails); a missed performance target is reported in the table, not an error.
@@ -46,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench import zen_model  # noqa: E402
+from bench.impact_bench import TARGET_RECORDS, impact_section  # noqa: E402
 from bench.corpus import facilities  # noqa: E402
 from bench.synthetic import make_rules  # noqa: E402
 import yaml  # noqa: E402
@@ -565,7 +568,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", help="server worker counts (default 1 2; quick 1)")
     parser.add_argument("--memory-judgements", type=int, help="default 1,000,000; quick 500")
     parser.add_argument("--multiples", type=int, nargs="+", help="criteria multiples (default 1 2 5 10; quick 1 2)")
-    parser.add_argument("--skip", nargs="+", default=[], choices=["engine", "http", "load", "memory", "growth"])
+    parser.add_argument("--impact-records", type=int, help=f"default {TARGET_RECORDS:,}; quick 500")
+    parser.add_argument("--skip", nargs="+", default=[],
+                        choices=["engine", "http", "load", "memory", "growth", "impact"])
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args(argv)
@@ -606,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
                 memory_section(report, memory_n, args.as_of)
             if "growth" not in args.skip:
                 growth_section(report, dirs, working, corpus[: 40 if quick else 400], args.as_of, rounds)
+        if "impact" not in args.skip:
+            impact_section(report, ROOT, bundle, args.impact_records or (500 if quick else TARGET_RECORDS), args.as_of)
     except BenchFailure as exc:
         print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
         return 1

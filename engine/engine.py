@@ -36,15 +36,16 @@ class Engine:
 
     def judge(self, facts: Mapping[str, Any], as_of: dt.date) -> Judgement:
         """Raises FactError (naming each wrong fact) before anything is judged."""
-        values, statuses = self._statuses(facts, as_of)
+        values, statuses = self.statuses(facts, as_of)
         return assess(self.bundle, statuses, values, dict(facts), as_of, self.evaluator_name, ENGINE_VERSION)
 
     def verdict(self, facts: Mapping[str, Any], as_of: dt.date) -> Verdict:
         """The judgement's verdict alone (engine/verdict.py); raises FactError like judge."""
-        values, statuses = self._statuses(facts, as_of)
+        values, statuses = self.statuses(facts, as_of)
         return verdict(self.bundle, statuses, values, as_of)
 
-    def _statuses(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[Values, dict[str, Kleene]]:
+    def statuses(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[Values, dict[str, Kleene]]:
+        """The checked facts, and each condition of the versions in force: True, False or None (unknown)."""
         values = self.bundle.vocabulary.check(facts)
         versions = [v.key for v in self.bundle.versions_on(as_of) if v.meta.encoded]
         return values, self._evaluator.statuses(values, versions)

@@ -23,9 +23,11 @@ from pydantic import BaseModel
 from .build_check import DEFAULT_TIMEOUT, check_build
 from .bundle import Bundle
 from .engine import Engine
+from .conditions import Kleene, evaluate
 from .errors import FactError, RuleError, RuleProblem
 from .loader import load
 from .questions import LABELS
+from .verdict import Verdict, verdict
 
 REFUSED = "事实被拒绝"  # the rules' vocabulary refuses the subject's facts: nothing judged
 COMPLETE = {True: "判定完整", False: "判定不完整", None: "—"}
@@ -133,46 +135,87 @@ def check_candidate(candidate: Path, build_timeout: float = DEFAULT_TIMEOUT) -> 
 
 # --- judging, here or in worker processes ----------------------------------------------------------
 
-_engines: tuple[Engine, Engine] | None = None  # a worker's (active, candidate), loaded once
+class _Pair:
+    """Both rule sets, as one worker judges with them. The candidate's conditions that are the active
+    rules' own (same version, same compiled condition) take the status the active rules found for
+    them; only those it changed or added are evaluated again (by the plain-Python evaluator, which
+    decides the same conditions as durable-rules: tests/test_property_agreement.py). With the same
+    fact vocabulary, the facts are checked once."""
+
+    def __init__(self, active: Bundle, candidate: Bundle):
+        self.active, self.candidate = Engine(active), candidate
+        self.same_vocabulary = active.vocabulary == candidate.vocabulary
+        self.fallback = None if self.same_vocabulary else Engine(candidate)
+        self.tests: dict[str, list[tuple[str, Any, bool]]] = {}  # version key -> (test id, condition, own)
+        for test_id, (version, node) in candidate.tests.items():
+            known = active.tests.get(test_id)
+            own = known is not None and known[0].key == version.key and known[1] == node
+            self.tests.setdefault(version.key, []).append((test_id, node, own))
+
+    def judge(self, facts: dict[str, Any], day: dt.date) -> tuple[Outcome, Outcome]:
+        try:
+            values, statuses = self.active.statuses(facts, day)
+        except FactError as exc:
+            old = _refused(exc)
+            return old, (old if self.same_vocabulary else _one(self.fallback, facts, day))
+        old = _outcome(verdict(self.active.bundle, statuses, values, day))
+        if not self.same_vocabulary:
+            return old, _one(self.fallback, facts, day)
+        mine: dict[str, Kleene] = {}
+        for version in self.candidate.versions_on(day):
+            if version.meta.encoded:
+                for test_id, node, own in self.tests.get(version.key, ()):
+                    mine[test_id] = statuses[test_id] if own and test_id in statuses else evaluate(node, values)
+        return old, _outcome(verdict(self.candidate, mine, values, day))
+
+    def close(self) -> None:
+        for engine in (self.active, self.fallback):
+            if engine is not None:
+                engine.close()
 
 
-def _load_engines(active: str, candidate: str) -> None:
-    global _engines
-    _engines = (Engine(load(active)), Engine(load(candidate)))
+_pair: _Pair | None = None  # a worker's, loaded once
+
+
+def _load_pair(active: str, candidate: str) -> None:
+    global _pair
+    _pair = _Pair(load(active), load(candidate))
+
+
+def _outcome(v: Verdict) -> Outcome:
+    return v.classification, v.complete, tuple(sorted({(f.clause, f.counts) for f in v.found})), None
+
+
+def _refused(exc: FactError) -> Outcome:
+    return None, None, (), "；".join(f"{p.fact}：{p.zh}" for p in exc.problems)
 
 
 def _one(engine: Engine, facts: dict[str, Any], day: dt.date) -> Outcome:
     try:
-        v = engine.verdict(facts, day)
+        return _outcome(engine.verdict(facts, day))
     except FactError as exc:
-        return None, None, (), "；".join(f"{p.fact}：{p.zh}" for p in exc.problems)
-    return v.classification, v.complete, tuple(sorted({(f.clause, f.counts) for f in v.found})), None
+        return _refused(exc)
 
 
 def _judge_chunk(chunk: list[tuple[dict[str, Any], dt.date]]) -> list[tuple[Outcome, Outcome]]:
-    old, new = _engines
-    return [(_one(old, facts, day), _one(new, facts, day)) for facts, day in chunk]
+    return [_pair.judge(facts, day) for facts, day in chunk]
 
 
 def _judge_all(active: str, candidate: str, work: list[tuple[dict[str, Any], dt.date]], workers: int,
                advance: Callable[[int], None]) -> list[tuple[Outcome, Outcome]]:
     chunks = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
     if workers <= 1 or len(work) < IN_PROCESS_BELOW:
-        engines = (Engine(load(active)), Engine(load(candidate)))
-        global _engines
-        kept, _engines = _engines, engines
+        pair = _Pair(load(active), load(candidate))
         try:
             out = []
             for chunk in chunks:
-                out += _judge_chunk(chunk)
+                out += [pair.judge(facts, day) for facts, day in chunk]
                 advance(len(chunk))
             return out
         finally:
-            _engines = kept
-            for e in engines:
-                e.close()
+            pair.close()
     # spawn, not fork: the caller may be a server process with threads and durable-rules engines
-    with multiprocessing.get_context("spawn").Pool(workers, _load_engines, (active, candidate)) as pool:
+    with multiprocessing.get_context("spawn").Pool(workers, _load_pair, (active, candidate)) as pool:
         out = []
         for judged in pool.imap(_judge_chunk, chunks):  # in order: results line up with the subjects
             out += judged

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -21,6 +20,7 @@ from engine import Engine, cli, impact, impact_render, load
 from engine.impact_sources import ExampleSource, RecordSource, bundled_sources
 from engine.verdict import clause_name
 from live_server import running_server
+from rule_text import copy_with_threshold, threshold_criterion
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 1, 15)
@@ -31,30 +31,11 @@ def bundle():
     return load(ROOT / "rules")
 
 
-def _percent_criterion(bundle):
-    """A criterion whose condition compares with a percent of a required value (a threshold an expert
-    may move): taken from the rules, not named here."""
-    for version, c in bundle.criteria.values():
-        path = ROOT / version.file if not Path(version.file).is_absolute() else Path(version.file)
-        if c.spec.method == "direct" and version.in_force(DAY) and "percent" in json.dumps(c.spec.condition):
-            return version, c, path
-    raise AssertionError("no criterion with a percent threshold in force")
-
-
 def _edited_copy(bundle, tmp_path: Path, new_percent: int) -> tuple[Path, str, int]:
-    """A copy of rules/ with that criterion's percent moved; (copy, its clause name, the old percent)."""
-    version, c, _ = _percent_criterion(bundle)
-    copy = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", copy)
-    path = next(p for p in copy.rglob("*.yaml") if f"- id: {c.id}\n" in p.read_text(encoding="utf-8"))
-    text = path.read_text(encoding="utf-8")
-    start = text.index(f"- id: {c.id}\n")
-    end = text.find("\n  - id: ", start + 1)
-    entry = text[start:end if end > 0 else len(text)]
-    old = int(re.search(r"percent: (\d+)", entry)[1])
-    path.write_text(text[:start] + re.sub(r"percent: \d+", f"percent: {new_percent}", entry, count=1)
-                    + text[start + len(entry):], encoding="utf-8")
-    return copy, clause_name(version.meta.document_number, c.spec.clause), old
+    """A copy of rules/ with a percent threshold moved; (copy, its clause name, the old percent)."""
+    version, c = threshold_criterion(bundle, DAY)
+    old = copy_with_threshold(ROOT / "rules", tmp_path / "rules", c.id, new_percent)
+    return tmp_path / "rules", clause_name(version.meta.document_number, c.spec.clause), old
 
 
 def _subjects(bundle):
