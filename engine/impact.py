@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .build_check import DEFAULT_TIMEOUT, check_build
-from .bundle import Bundle
+from .bundle import Bundle, Version
 from .engine import Engine
 from .conditions import Kleene, evaluate
 from .errors import FactError, RuleError, RuleProblem
@@ -135,22 +135,28 @@ def check_candidate(candidate: Path, build_timeout: float = DEFAULT_TIMEOUT) -> 
 
 # --- judging, here or in worker processes ----------------------------------------------------------
 
-class _Pair:
+class RuleSetPair:
     """Both rule sets, as one worker judges with them. The candidate's conditions that are the active
     rules' own (same version, same compiled condition) take the status the active rules found for
     them; only those it changed or added are evaluated again (by the plain-Python evaluator, which
     decides the same conditions as durable-rules: tests/test_property_agreement.py). With the same
-    fact vocabulary, the facts are checked once."""
+    fact vocabulary, the facts are checked once; and where the versions in force differ only in
+    conditions and every changed condition came out as under the active rules, the candidate's
+    verdict is the active one (the same statuses through the same method)."""
 
     def __init__(self, active: Bundle, candidate: Bundle):
         self.active, self.candidate = Engine(active), candidate
         self.same_vocabulary = active.vocabulary == candidate.vocabulary
         self.fallback = None if self.same_vocabulary else Engine(candidate)
         self.tests: dict[str, list[tuple[str, Any, bool]]] = {}  # version key -> (test id, condition, own)
+        self.edited: dict[str, list[tuple[str, Any]]] = {}      # version key -> conditions it changed
         for test_id, (version, node) in candidate.tests.items():
             known = active.tests.get(test_id)
             own = known is not None and known[0].key == version.key and known[1] == node
             self.tests.setdefault(version.key, []).append((test_id, node, own))
+            if not own:
+                self.edited.setdefault(version.key, []).append((test_id, node))
+        self._same_method: dict[dt.date, bool] = {}
 
     def judge(self, facts: dict[str, Any], day: dt.date) -> tuple[Outcome, Outcome]:
         try:
@@ -161,6 +167,10 @@ class _Pair:
         old = _outcome(verdict(self.active.bundle, statuses, values, day))
         if not self.same_vocabulary:
             return old, _one(self.fallback, facts, day)
+        if self._same_but_conditions(day) and all(
+                statuses.get(test_id, ...) == evaluate(node, values)
+                for key in self._keys_on(day) for test_id, node in self.edited.get(key, ())):
+            return old, old
         mine: dict[str, Kleene] = {}
         for version in self.candidate.versions_on(day):
             if version.meta.encoded:
@@ -168,18 +178,36 @@ class _Pair:
                     mine[test_id] = statuses[test_id] if own and test_id in statuses else evaluate(node, values)
         return old, _outcome(verdict(self.candidate, mine, values, day))
 
+    def _keys_on(self, day: dt.date) -> list[str]:
+        return [v.key for v in self.candidate.versions_on(day) if v.meta.encoded]
+
+    def _same_but_conditions(self, day: dt.date) -> bool:
+        """The versions in force on the day are the same in both, but for their conditions."""
+        if day not in self._same_method:
+            mine, theirs = self.candidate.versions_on(day), self.active.bundle.versions_on(day)
+            self._same_method[day] = [v.key for v in mine] == [v.key for v in theirs] and all(
+                a.gap_scopes == b.gap_scopes and _without_conditions(a) == _without_conditions(b)
+                for a, b in zip(mine, theirs))
+        return self._same_method[day]
+
     def close(self) -> None:
         for engine in (self.active, self.fallback):
             if engine is not None:
                 engine.close()
 
 
-_pair: _Pair | None = None  # a worker's, loaded once
+def _without_conditions(version: Version) -> dict[str, Any]:
+    """A version's file as data, its criteria's and combined rules' conditions left out."""
+    return version.meta.model_dump(exclude={"criteria": {"__all__": {"condition"}},
+                                            "method": {"combined": {"__all__": {"category": {"condition"}}}}})
+
+
+_pair: RuleSetPair | None = None  # a worker's, loaded once
 
 
 def _load_pair(active: str, candidate: str) -> None:
     global _pair
-    _pair = _Pair(load(active), load(candidate))
+    _pair = RuleSetPair(load(active), load(candidate))
 
 
 def _outcome(v: Verdict) -> Outcome:
@@ -205,7 +233,7 @@ def _judge_all(active: str, candidate: str, work: list[tuple[dict[str, Any], dt.
                advance: Callable[[int], None]) -> list[tuple[Outcome, Outcome]]:
     chunks = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
     if workers <= 1 or len(work) < IN_PROCESS_BELOW:
-        pair = _Pair(load(active), load(candidate))
+        pair = RuleSetPair(load(active), load(candidate))
         try:
             out = []
             for chunk in chunks:
