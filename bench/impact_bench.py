@@ -56,7 +56,8 @@ def impact_section(report, root: Path, bundle: Bundle, count: int, as_of: dt.dat
         one_core = (time.perf_counter() - t1) / len(sample)
         pair.close()
     cores = os.cpu_count() or 1
-    report.add("impact", f"{count:,} recorded judgements, {cores} workers",
+    workers = f"{cores} workers" if count >= impact.IN_PROCESS_BELOW else "in-process (too few for workers)"
+    report.add("impact", f"{count:,} recorded judgements, {workers}",
                f"{seconds:,.1f} s ({count / seconds:,.0f} records/s, both rule sets)",
                f"{result.changed_subjects:,} changed ({criterion.id} percent {old} → 95); one core in-process "
                f"{1 / one_core:,.0f} records/s: the workers {one_core * count / seconds:.2f}× that, including "
