@@ -108,14 +108,14 @@ def wrong_value(name: str) -> st.SearchStrategy:
     other_types = st.one_of(st.just(""), st.just([]), st.just({}), st.lists(st.integers(), min_size=1, max_size=3),
                             st.dictionaries(st.text(max_size=3), st.integers(), min_size=1, max_size=2))
     if f.type == "boolean":
-        return st.one_of(other_types, st.integers(), st.floats(allow_nan=False),
+        return st.one_of(other_types, st.integers(), st.floats(allow_nan=False, allow_infinity=False),
                          st.sampled_from(["true", "false", "True", "是", "否", "0", "1", "yes"]), st.text())
     if f.type == "enum":
-        return st.one_of(other_types, st.booleans(), st.integers(), st.floats(allow_nan=False),
+        return st.one_of(other_types, st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
                          st.text().filter(lambda t: t not in f.values),
                          st.sampled_from(sorted(f.values)).map(lambda v: v.upper() if v.upper() != v else v + " "))
     if f.type == "date":
-        return st.one_of(other_types, st.booleans(), st.integers(), st.floats(allow_nan=False),
+        return st.one_of(other_types, st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
                          st.sampled_from(["2024-02-30", "2023-13-01", "20240101", "2024/01/01", "2024-1-1",
                                           "2024-01-01T00:00:00", " 2024-01-01", "０２０２４-01-01"]),
                          st.text().filter(lambda t: not _iso_date(t)))
