@@ -17,6 +17,8 @@ interleaved where it can be, and reported as ratios. Sections (BENCHMARKS.md exp
 5. judgement time as the number of criteria grows (1×, 2×, 5×, 10×);
 6. what recording every judgement costs: single judgements over HTTP (wrk) with the decision log
    off, in SQLite and in PostgreSQL (a real server, tests/postgres_server.py), in alternating rounds.
+7. the impact of a change: 100,000 recorded judgements re-judged under two rule sets on every core
+   (bench/impact_bench.py).
 
 Exit status 1 when a result is wrong (evaluators disagree, the service answers differently or
 fails); a missed performance target is reported in the table, not an error.
@@ -48,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench import zen_model  # noqa: E402
+from bench.impact_bench import TARGET_RECORDS, impact_section  # noqa: E402
 from bench.corpus import facilities  # noqa: E402
 from bench.synthetic import make_rules  # noqa: E402
 import yaml  # noqa: E402
@@ -629,8 +632,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", help="server worker counts (default 1 2; quick 1)")
     parser.add_argument("--memory-judgements", type=int, help="default 1,000,000; quick 500")
     parser.add_argument("--multiples", type=int, nargs="+", help="criteria multiples (default 1 2 5 10; quick 1 2)")
-    parser.add_argument("--skip", nargs="+", default=[], choices=["engine", "http", "load", "memory", "growth",
-                                                                  "log"])
+    parser.add_argument("--impact-records", type=int, help=f"default {TARGET_RECORDS:,}; quick 500")
+    parser.add_argument("--skip", nargs="+", default=[],
+                        choices=["engine", "http", "load", "memory", "growth", "log", "impact"])
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args(argv)
@@ -673,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
                 growth_section(report, dirs, working, corpus[: 40 if quick else 400], args.as_of, rounds)
         if "log" not in args.skip:
             decision_log_section(report, corpus, args.as_of, seconds, args.connections, 1 if quick else 3)
+        if "impact" not in args.skip:
+            impact_section(report, ROOT, bundle, args.impact_records or (500 if quick else TARGET_RECORDS), args.as_of)
     except BenchFailure as exc:
         print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel
 
-from engine import listing, questionnaire
+from engine import differences, facts_files, impact, impact_sources, listing, questionnaire
 from engine.bundle import BUNDLED_RULES
 from engine.clock import today_in_china
 from engine.decisions import DatabaseError
@@ -24,10 +24,10 @@ from engine.engine import Engine
 from engine.errors import EngineFault, FactError, RuleError, RuleProblem
 from engine.judgement import Judgement
 from engine.loader import load
-from engine.present import judgements, lists, questionnaires, terminal
+from engine.present import diffs, judgements, lists, questionnaires, terminal
+from engine.present import impact as impact_documents
 from engine.reload.build_check import DEFAULT_TIMEOUT, check_build
 from engine.reload.registry import publish
-from engine.yaml_source import SourceDoc, parse_text
 from . import decisions as decisions_cli
 
 
@@ -42,37 +42,12 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / a date is YYYY-MM-DD: {text!r}") from None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} 不是有效的数值 / {name} is not a valid number")
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object as a dict, refusing a repeated name (json keeps the last one silently)."""
-    out: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in out:
-            raise ValueError(f"键 “{name}” 重复 / duplicate key '{name}'")
-        out[name] = value
-    return out
-
-
 def read_facts(path: Path) -> Any:
     """Facts from a YAML or JSON file, as plain data."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: 无法读取（需 UTF-8 文本）/ cannot read (UTF-8 text expected): {exc}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicates)
-        except ValueError as exc:
-            raise InputError(f"{path}: JSON 格式错误 / invalid JSON: {exc}") from None
-        except RecursionError:
-            raise InputError(f"{path}: JSON 嵌套过深 / JSON nested too deeply") from None
-    parsed = parse_text(text, str(path))
-    if not isinstance(parsed, SourceDoc):
-        raise InputError("\n".join(str(p) for p in parsed))
-    return parsed.data
+        return facts_files.read_facts(path)
+    except facts_files.FactsFileError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _cmd_judge(args: argparse.Namespace) -> int:
@@ -188,32 +163,56 @@ def _cmd_questions(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     bundle = load(args.rules)
-    dates = [_maybe_date(x) for x in (args.old, args.new)]
-    if all(dates):
-        list_id = args.list or next(iter(bundle.lists), None)
-        if list_id not in bundle.lists:
-            raise InputError(f"没有清单 “{list_id}” / no such list")
-        print(lists.list_diff_text(listing.diff_dates(bundle, list_id, *dates)), end="")
-        return 0
     try:
-        (standard, old), (new_standard, new) = (x.split("@", 1) for x in (args.old, args.new))
-    except ValueError:
-        raise InputError("比较两个版本写 标准@版本 标准@版本（如 gb35181@2006 gb35181@2017），"
-                         "比较清单写两个日期 / give STANDARD@VERSION twice, or two dates") from None
-    if standard != new_standard:
-        raise InputError("只能比较同一标准的两个版本 / both versions must be of one standard")
-    try:
-        print(lists.version_diff_text(listing.diff_versions(bundle, standard, old, new)), end="")
-    except KeyError as exc:
-        raise InputError(str(exc.args[0])) from None
-    return 0
+        document = differences.diff(bundle, args.old, args.new, args.list)
+    except differences.DiffRequestError as exc:
+        raise InputError(str(exc)) from None
+    return _write(args, {"md": diffs.markdown, "html": diffs.page, "xlsx": diffs.spreadsheet,
+                         "json": _json}, document)
 
 
-def _maybe_date(text: str) -> dt.date | None:
+def _cmd_impact(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    active = load(args.active)
     try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None
+        if args.log:
+            sources = [impact_sources.RecordSource(decisions_cli.open_log(args).latest_per_subject())]
+        elif args.records:
+            sources = [impact_sources.RecordSource(_read_records(args.records), f"判定记录 {args.records}")]
+        else:
+            sources = impact_sources.bundled_sources(active)
+    except impact_sources.SourceUnavailable as exc:
+        raise InputError(str(exc)) from None
+    subjects = [s for source in sources for s in source.subjects()]
+    with tqdm(total=len(subjects), unit="对象", desc="重新判定 / re-judging", disable=None, file=sys.stderr) as bar:
+        try:
+            report = impact.impact(args.active, args.rules, subjects, [s.description for s in sources], args.as_of,
+                                   today_in_china(), args.workers, progress=lambda total: bar.update,
+                                   build_timeout=args.build_timeout)
+        except impact.CandidateRefused as exc:
+            raise RuleError(exc.problems) if exc.problems else InputError(exc.detail) from None
+    return _write(args, {"md": impact_documents.markdown, "html": impact_documents.page, "xlsx": impact_documents.spreadsheet,
+                         "json": _json}, report)
+
+
+def _read_records(path: Path) -> Iterable[dict]:
+    """Recorded decisions, one JSON object a line (subject, as_of, facts, decision_id)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: 无法读取（需 UTF-8 文本）/ cannot read (UTF-8 text expected): {exc}") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except ValueError as exc:
+                raise InputError(f"{path}:{number}: JSON 格式错误 / invalid JSON: {exc}") from None
+            if not isinstance(records[-1], dict) or not isinstance(records[-1].get("facts"), dict):
+                raise InputError(f"{path}:{number}: 每行应为含 facts 对象的判定记录 / each line must be a recorded "
+                                 f"decision with a facts object")
+    return records
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -334,8 +333,34 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
     diff.add_argument("new", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")
     diff.add_argument("--list", help="清单编号 / list id (for dates)")
+    diff.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md",
+                      help="md 终端或文档阅读；html 可打印；xlsx 每条变化的条款一行；json 供系统集成 / "
+                           "md, printable html, xlsx (a row per clause that changes), json")
+    diff.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
     diff.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     diff.set_defaults(run=_cmd_diff)
+
+    impact_cmd = sub.add_parser(
+        "impact", help="规则变更的影响：哪些对象的判定结果会变 / which verdicts a change of rules changes",
+        description="在在用规则与候选规则（专家的修改、新的版本文件）下重新判定各对象，列出结论的变化（如 未发现隐患 → "
+                    "重大事故隐患），按条款、按学校，并列出对象；对象默认为随附示例与活文档的基础事实集和场景 / re-judge "
+                    "each subject under the active and the candidate rules and report the transitions")
+    impact_cmd.add_argument("--rules", type=Path, required=True, help="候选规则目录 / candidate rules directory")
+    impact_cmd.add_argument("--active", type=Path, default=BUNDLED_RULES,
+                            help="在用规则目录，默认随附规则 / the rules in use, default the bundled ones")
+    impact_cmd.add_argument("--as-of", type=_date, help="所有对象都按这一天判定；默认各按自己的判定日期（示例与基础事实集"
+                                                        "按中国时区今天）/ judge every subject on this day")
+    impact_cmd.add_argument("--records", type=Path, help="判定记录（JSON Lines，每行 subject、as_of、facts、"
+                                                         "decision_id）代替随附对象 / recorded decisions instead")
+    impact_cmd.add_argument("--log", action="store_true", help="决定日志中每个对象的最新判定代替随附对象（日志见 "
+                                                               "--database）/ the decision log's latest decision of each subject")
+    decisions_cli.add_database_option(impact_cmd)
+    impact_cmd.add_argument("--workers", type=int, help="工作进程数，默认全部核 / worker processes, default all cores")
+    impact_cmd.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md")
+    impact_cmd.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
+    impact_cmd.add_argument("--build-timeout", type=float, default=DEFAULT_TIMEOUT,
+                            help="在子进程中编译候选规则的时限（秒）/ seconds allowed to build the candidate rules")
+    impact_cmd.set_defaults(run=_cmd_impact)
 
     serve = sub.add_parser("serve", help="启动 HTTP 判定服务 / start the HTTP service")
     serve.add_argument("--rules", type=Path, help="规则目录，默认 HAZARD_RULES 或随附规则 / rules directory")

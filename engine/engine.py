@@ -9,9 +9,11 @@ from typing import Any, Literal
 
 from .assessment import assess
 from .bundle import Bundle
+from .conditions import Kleene, Values
 from .durable_backend import DurableRuleset
 from .judgement import Judgement
 from .oracle import OracleEvaluator
+from .verdict import Verdict, verdict
 
 try:
     ENGINE_VERSION = version("edu-hazard-list")
@@ -35,11 +37,20 @@ class Engine:
 
     def judge(self, facts: Mapping[str, Any], as_of: dt.date) -> Judgement:
         """Raises FactError (naming each wrong fact) before anything is judged."""
-        values = self.bundle.vocabulary.check(facts)
-        versions = [v.key for v in self.bundle.versions_on(as_of) if v.meta.encoded]
-        statuses = self._evaluator.statuses(values, versions)
+        values, statuses = self.statuses(facts, as_of)
         return assess(self.bundle, statuses=statuses, values=values, submitted=dict(facts), as_of=as_of,
                       evaluator=self.evaluator_name, engine_version=ENGINE_VERSION)
+
+    def verdict(self, facts: Mapping[str, Any], as_of: dt.date) -> Verdict:
+        """The judgement's verdict alone (engine/verdict.py); raises FactError like judge."""
+        values, statuses = self.statuses(facts, as_of)
+        return verdict(self.bundle, statuses, values, as_of)
+
+    def statuses(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[Values, dict[str, Kleene]]:
+        """The checked facts, and each condition of the versions in force: True, False or None (unknown)."""
+        values = self.bundle.vocabulary.check(facts)
+        versions = [v.key for v in self.bundle.versions_on(as_of) if v.meta.encoded]
+        return values, self._evaluator.statuses(values, versions)
 
     def close(self) -> None:
         self._evaluator.close()

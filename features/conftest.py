@@ -80,56 +80,46 @@ def hazard_case() -> hb.Case:
 
 # --- 假如 ---------------------------------------------------------------------------------------
 
-@given("规则为随附的规则库")
+@given(hb.BUNDLED_RULES_STEP)
 def _bundled_rules(hazard_case: hb.Case, hazard_engine, fact_words) -> None:
     hazard_case.engine, hazard_case.words = hazard_engine, fact_words
 
 
-@given(parsers.re(r'判定日期为 "(?P<day>[^"]*)"'))
+@given(parsers.re(hb.DATE_STEP))
 def _as_of(hazard_case: hb.Case, day: str) -> None:
     hazard_case.as_of = hb.parse_date(day)
     hazard_case.judgement = None
 
 
-@given(parsers.re(r'以 "(?P<name>[^"]+)" 为基础'))
+@given(parsers.re(hb.BASELINE_STEP))
 def _baseline(hazard_case: hb.Case, name: str) -> None:
     words = hazard_case.need_rules()
     hazard_case.facts = hb.load_baseline(words, name)
     hazard_case.judgement = None
 
 
-@given(parsers.re(r'"(?P<fact>[^"]+)" 为 (?P<value>"[^"]*"|[^"\s]+)'))
+@given(parsers.re(hb.SET_FACT_STEP))
 def _set_fact(hazard_case: hb.Case, fact: str, value: str) -> None:
     words = hazard_case.need_rules()
     name = words.fact(fact)
     hazard_case.set(name, words.value(name, value))
 
 
-@given(parsers.re(r'"(?P<fact>[^"]+)" 未提供'))
+@given(parsers.re(hb.REMOVE_FACT_STEP))
 def _remove_fact(hazard_case: hb.Case, fact: str) -> None:
     words = hazard_case.need_rules()
     hazard_case.remove(words.fact(fact))
 
 
-@given(parsers.re(r"事实如下[:：]?"))
+@given(parsers.re(hb.FACT_TABLE_STEP))
 def _fact_table(hazard_case: hb.Case, datatable: list[list[str]]) -> None:
-    words = hazard_case.need_rules()
-    rows = [[cell.strip() for cell in row] for row in datatable]
-    if rows and rows[0] == ["事实", "值"]:
-        rows = rows[1:]
-    if not rows or any(len(row) != 2 for row in rows):
-        hb.fail("“事实如下:”后应为两列的表格，表头为 | 事实 | 值 |，每行一个事实。")
-    for fact, value in rows:
-        name = words.fact(fact)
-        if value == hb.NOT_GIVEN:
-            hazard_case.remove(name)
-        else:
-            hazard_case.set(name, words.value(name, value))
+    hb.apply_fact_table(hazard_case.need_rules(), hazard_case.facts, datatable)
+    hazard_case.judgement = None
 
 
 # --- 当 -----------------------------------------------------------------------------------------
 
-@when("进行判定")
+@when(hb.JUDGE_STEP)
 def _judge(hazard_case: hb.Case) -> None:
     hazard_case.judge()
 
@@ -399,3 +389,86 @@ def _no_questions(questionnaire_case: hb.QuestionnaireCase) -> None:
 @then(parsers.re(r'问卷提示 "(?P<text>[^"]+)"'))
 def _questionnaire_note(questionnaire_case: hb.QuestionnaireCase, text: str) -> None:
     hb.check_questionnaire_note(questionnaire_case.made(), text)
+
+
+# --- 清单的变化（清单的变化.feature）-------------------------------------------------------------
+
+@pytest.fixture
+def diff_case() -> hb.DiffCase:
+    return hb.DiffCase()
+
+
+@when(parsers.re(r'比较(?:清单|标准版本) "(?P<old>[^"]+)" 与 "(?P<new>[^"]+)"'))
+def _compare(hazard_case: hb.Case, diff_case: hb.DiffCase, old: str, new: str) -> None:
+    hazard_case.need_rules()
+    hb.make_diff(diff_case, hazard_case.engine.bundle, old, new)
+
+
+@then(parsers.re(r'"(?P<area>[^"]+)" 领域(?P<word>列入|移出) "(?P<document>[^"]+)" 的全部条款'))
+def _whole_version(diff_case: hb.DiffCase, area: str, word: str, document: str) -> None:
+    hb.check_whole_version(diff_case, area, document, word)
+
+
+@then(parsers.re(r'没有条款(?P<word>列入|移出|新增|删除|变更)'))
+def _no_change_of_kind(diff_case: hb.DiffCase, word: str) -> None:
+    hb.check_no_change_of_kind(diff_case, word)
+
+
+@then(parsers.re(r'条号 "(?P<old>[^"]+)" → "(?P<new>[^"]+)" 为变更，变化之处有 "(?P<what>[^"]+)"'))
+def _clause_changed(diff_case: hb.DiffCase, old: str, new: str, what: str) -> None:
+    hb.check_clause_changed(diff_case, old, new, what)
+
+
+@then(parsers.re(r'变化说明提到 "(?P<text>[^"]+)"'))
+def _diff_mentions(diff_case: hb.DiffCase, text: str) -> None:
+    hb.check_diff_mentions(diff_case, text)
+
+
+# --- 规则变更的影响（规则变更的影响.feature）------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def impact_subjects(hazard_engine) -> list:
+    """The bundled examples and the living documentation, read once per session."""
+    from engine.impact_sources import bundled_sources
+
+    return [s for source in bundled_sources(hazard_engine.bundle) for s in source.subjects()]
+
+
+@pytest.fixture
+def impact_case() -> hb.ImpactCase:
+    return hb.ImpactCase()
+
+
+@when(parsers.re(r'评估副本相对随附规则库的影响，判定日期为 "(?P<day>[^"]*)"'))
+def _assess_impact(impact_case: hb.ImpactCase, lint_case: hb.LintCase, impact_subjects: list, day: str) -> None:
+    hb.assess_impact(impact_case, lint_case, impact_subjects, hb.parse_date(day))
+
+
+@then(parsers.re(r'(?P<no>没)?有对象由 "(?P<old>[^"]+)" 变为 "(?P<new>[^"]+)"'))
+def _transition(impact_case: hb.ImpactCase, no: str | None, old: str, new: str) -> None:
+    hb.check_transition(impact_case, old, new, present=not no)
+
+
+@then(parsers.re(r'场景 "(?P<scenario>[^"]+)" 中有对象由 "(?P<old>[^"]+)" 变为 "(?P<new>[^"]+)"'))
+def _scenario_transition(impact_case: hb.ImpactCase, scenario: str, old: str, new: str) -> None:
+    hb.check_transition(impact_case, old, new, present=True, scenario=scenario)
+
+
+@then("没有对象的判定结果变化")
+def _nothing_changed(impact_case: hb.ImpactCase) -> None:
+    hb.check_nothing_changed(impact_case)
+
+
+@then(parsers.re(r'变化的条款只有 "(?P<document>[^"]+)" 的 "(?P<clause>[^"]+)"'))
+def _only_clause(impact_case: hb.ImpactCase, document: str, clause: str) -> None:
+    hb.check_only_clause(impact_case, document, clause)
+
+
+@then(parsers.re(r'报告的每一项变化与按两套规则分别判定的结果一致，判定日期为 "(?P<day>[^"]*)"'))
+def _matches_judging(impact_case: hb.ImpactCase, lint_case: hb.LintCase, day: str) -> None:
+    hb.check_report_matches_judging(impact_case, lint_case, hb.parse_date(day))
+
+
+@then("评估被拒绝，指出改动的那一行")
+def _impact_refused(impact_case: hb.ImpactCase, lint_case: hb.LintCase) -> None:
+    hb.check_impact_refused_at_edit(impact_case, lint_case)

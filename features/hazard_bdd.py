@@ -99,6 +99,32 @@ class FactWords:
         return facts
 
 
+# The steps that describe a facility and its day, shared by the step definitions (conftest.py) and by
+# the impact's reading of the scenarios (living_subjects.py).
+BUNDLED_RULES_STEP = "规则为随附的规则库"
+DATE_STEP = r'判定日期为 "(?P<day>[^"]*)"'
+BASELINE_STEP = r'以 "(?P<name>[^"]+)" 为基础'
+SET_FACT_STEP = r'"(?P<fact>[^"]+)" 为 (?P<value>"[^"]*"|[^"\s]+)'
+REMOVE_FACT_STEP = r'"(?P<fact>[^"]+)" 未提供'
+FACT_TABLE_STEP = r"事实如下[:：]?"
+JUDGE_STEP = "进行判定"
+
+
+def apply_fact_table(words: FactWords, facts: dict[str, Any], datatable: list[list[str]]) -> None:
+    """The rows of a | 事实 | 值 | table into facts (the value 未提供 removes the fact)."""
+    rows = [[cell.strip() for cell in row] for row in datatable]
+    if rows and rows[0] == ["事实", "值"]:
+        rows = rows[1:]
+    if not rows or any(len(row) != 2 for row in rows):
+        fail("“事实如下:”后应为两列的表格，表头为 | 事实 | 值 |，每行一个事实。")
+    for fact, value in rows:
+        name = words.fact(fact)
+        if value == NOT_GIVEN:
+            facts.pop(name, None)
+        else:
+            facts[name] = words.value(name, value)
+
+
 def baseline_path(name: str) -> Path:
     return BASELINES_DIR / f"{name}.yaml"
 
@@ -649,3 +675,159 @@ def _date(definition: FactDef, text: Any) -> dt.date:
 
 
 _READERS = {"boolean": _boolean, "integer": _integer, "number": _number, "enum": _enum, "date": _date}
+
+
+# --- 清单的变化与规则变更的影响：hazard diff and hazard impact -------------------------------------------
+
+DIFF_WORDS = {"列入": "added", "新增": "added", "移出": "removed", "删除": "removed", "变更": "changed",
+              "无法逐条比较": "not_comparable"}
+
+
+@dataclass
+class DiffCase:
+    """One scenario's diff (two dates of the list, or two versions of a standard)."""
+
+    bundle: Bundle | None = None
+    document: Any = None
+
+    def made(self):  # noqa: ANN201 - a ListDiff or a VersionDiff
+        if self.document is None:
+            fail("还没有比较：请在“那么”之前写“当 比较清单 \"2024-11-30\" 与 \"2024-12-01\"”之类的步骤。")
+        return self.document
+
+
+def make_diff(case: DiffCase, bundle: Bundle, old: str, new: str) -> None:
+    from engine.differences import DiffRequestError, diff
+
+    case.bundle = bundle
+    try:
+        case.document = diff(bundle, old, new)
+    except DiffRequestError as exc:
+        fail(f"无法比较：{exc}")
+
+
+def _standard_diffs(doc: Any) -> list[tuple[str, Any]]:
+    if hasattr(doc, "areas"):
+        return [(a.name, s) for a in doc.areas for s in a.standards]
+    return [("", doc.diff)]
+
+
+def _version_named(bundle: Bundle, document: str):  # noqa: ANN202
+    found = [v for v in bundle.versions if document in (v.meta.document_number, v.key)]
+    if not found:
+        fail(f"规则库中没有文号为“{document}”的标准版本。已有：{'、'.join(v.meta.document_number for v in bundle.versions)}。")
+    return found[0]
+
+
+def check_whole_version(case: DiffCase, area_name: str, document: str, word: str) -> None:
+    """In that area, every clause of that version the list selects entered (列入) or left (移出), and no other."""
+    from engine.listing import selected_criteria
+
+    doc, bundle = case.made(), case.bundle
+    version = _version_named(bundle, document)
+    areas = [a for a in bundle.lists[doc.list_id].areas if a.name.startswith(area_name)]
+    if not areas:
+        fail(f"清单中没有“{area_name}”领域。")
+    expected = [c.id for s in areas[0].include if s.standard == version.standard
+                for c in selected_criteria(version, s)]
+    kind = DIFF_WORDS[word]
+    side = "new_document" if kind == "added" else "old_document"
+    found = [s for name, s in _standard_diffs(doc) if name == areas[0].name and getattr(s, side) == version.meta.document_number]
+    assert found, f"“{areas[0].name}”领域没有“{document}”的变化。变化：{[s.switch for _, s in _standard_diffs(doc)]}"
+    listed = [(c.new or c.old).id for c in found[0].changes if c.kind == kind]
+    assert expected and listed == expected, (f"“{areas[0].name}”领域应{word} {document} 的全部 {len(expected)} 条，"
+                                             f"实际{word} {len(listed)} 条：{listed}")
+
+
+def check_no_change_of_kind(case: DiffCase, word: str) -> None:
+    kind = DIFF_WORDS[word]
+    listed = [(c.new or c.old).id for _, s in _standard_diffs(case.made()) for c in s.changes if c.kind == kind]
+    assert not listed, f"不应有条款{word}，实际有：{listed}"
+
+
+def check_clause_changed(case: DiffCase, old: str, new: str, what: str) -> None:
+    changed = [c for _, s in _standard_diffs(case.made()) for c in s.changes if c.kind == "changed"]
+    hit = [c for c in changed if c.old.clause == old and c.new.clause == new]
+    assert hit, f"没有条号 {old} → {new} 的变更；变更的有：{[(c.old.clause, c.new.clause) for c in changed]}"
+    assert what in hit[0].what, f"{old} → {new} 的变化之处应有“{what}”，实际为：{'、'.join(hit[0].what)}"
+
+
+def check_diff_mentions(case: DiffCase, text: str) -> None:
+    said = [m for _, s in _standard_diffs(case.made()) for m in [s.switch, *s.method_changes]] + [
+        c.reason for _, s in _standard_diffs(case.made()) for c in s.changes if c.reason]
+    assert any(text in m for m in said), f"变化说明中没有“{text}”。说明：{said}"
+
+
+@dataclass
+class ImpactCase:
+    """One scenario's impact report: the edited copy (LintCase) against the bundled rules."""
+
+    report: Any = None
+    refused: Any = None  # engine.impact.CandidateRefused
+    subjects: list = field(default_factory=list)
+
+    def made(self):  # noqa: ANN201 - an ImpactReport
+        if self.refused is not None:
+            fail(f"候选规则被拒绝：{self.refused.detail}\n" + "\n".join(f"  {p}" for p in self.refused.problems))
+        if self.report is None:
+            fail("还没有评估影响：请在“那么”之前写“当 评估副本相对随附规则库的影响，判定日期为 \"2026-01-15\"”。")
+        return self.report
+
+
+def assess_impact(case: ImpactCase, lint: LintCase, subjects: list, day: dt.date) -> None:
+    from engine.impact import CandidateRefused, impact
+
+    if lint.rules == RULES_DIR:
+        fail("请先写“假如 复制随附的规则库”并改动副本，再评估影响。")
+    case.subjects = subjects
+    try:
+        case.report = impact(RULES_DIR, lint.rules, subjects, ["随附示例与活文档"], day, day, workers=1)
+    except CandidateRefused as exc:
+        case.refused = exc
+
+
+def _check_label(word: str) -> None:
+    if word not in RESULT_LABELS:
+        fail(f"判定结果只能是 {'、'.join(f'“{r}”' for r in RESULT_LABELS)} 之一，实际写的是“{word}”。")
+
+
+def check_transition(case: ImpactCase, old: str, new: str, present: bool, scenario: str | None = None) -> None:
+    _check_label(old)
+    _check_label(new)
+    moved = [s for s in case.made().changed if s.old.label == old and s.new.label == new
+             and (scenario is None or s.label.startswith(scenario))]
+    shown = "；".join(f"{s.key}：{s.old.label} → {s.new.label}" for s in case.report.changed) or "无"
+    where = f"场景“{scenario}”中" if scenario else ""
+    if present:
+        assert moved, f"{where}应有对象由“{old}”变为“{new}”，实际的变化：{shown}"
+    else:
+        assert not moved, f"{where}不应有对象由“{old}”变为“{new}”，实际有：{[s.key for s in moved]}"
+
+
+def check_nothing_changed(case: ImpactCase) -> None:
+    report = case.made()
+    assert not report.changed, f"不应有对象变化，实际有：{[s.key for s in report.changed]}"
+
+
+def check_only_clause(case: ImpactCase, document: str, clause: str) -> None:
+    got = [c.clause for c in case.made().clauses]
+    assert got == [f"{document} {clause}"], f"变化的条款应只有 {document} {clause}，实际为：{got or '无'}"
+
+
+def check_report_matches_judging(case: ImpactCase, lint: LintCase, day: dt.date) -> None:
+    """Each change the report lists is what judging the subject under each rule set says."""
+    report = case.made()
+    by_key = {s.key: s for s in case.subjects}
+    with Engine(load(str(RULES_DIR))) as active, Engine(load(str(lint.rules))) as candidate:
+        for changed in report.changed:
+            facts = by_key[changed.key].facts
+            for engine, side in ((active, changed.old), (candidate, changed.new)):
+                got = engine.judge(facts, day).classification
+                assert got == side.classification, f"{changed.key}：报告为“{side.label}”，判定为“{got}”"
+
+
+def check_impact_refused_at_edit(case: ImpactCase, lint: LintCase) -> None:
+    assert case.refused is not None, "候选规则应被拒绝，实际作出了评估。"
+    path, line = lint.edited
+    assert any(p.file == str(path) and p.line == line for p in case.refused.problems), (
+        f"拒绝的理由应指向 {path}:{line}，实际：" + "；".join(str(p) for p in case.refused.problems))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from engine import ENGINE_VERSION, catalogue
+from engine.impact_sources import RecordSource
 from engine.reload.registry import ActiveRules
 
 from . import problems
@@ -15,7 +16,7 @@ from .access import AccessLog, log_access_to_stderr
 from .limits import BodyLimit
 from .openapi import document_place_kinds
 from .recording import Recorder
-from .routers import decisions, judgements, operations, rules
+from .routers import decisions, diff, impact, judgements, operations, rules
 from .settings import Settings
 
 
@@ -30,13 +31,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rules = active
     app.state.settings = settings
     app.state.recorder = recorder
+    if recorder.log is not None:  # the impact of a change is judged on the latest decision of each subject
+        app.state.impact_sources = lambda: [RecordSource(latest)] if (latest := list(recorder.log.latest_per_subject())) else []
     problems.install(app, facts_schema=lambda: catalogue.facts_schema(active.bundle.vocabulary))
     app.add_middleware(BodyLimit, json_limit=settings.max_body_bytes, stream_limit=settings.max_stream_bytes,
                        stream_path="/v1/judgements/stream")
     if settings.access_log:
         log_access_to_stderr()
     app.add_middleware(AccessLog, digest=lambda: active.bundle.digest, enabled=settings.access_log)  # outermost
-    for router in (judgements.router, rules.router, operations.router, decisions.router):
+    for router in (judgements.router, rules.router, diff.router, operations.router, impact.router, decisions.router):
         app.include_router(router)
     document_place_kinds(app, active)
     return app

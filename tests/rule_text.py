@@ -38,3 +38,32 @@ def missing_names(judgement: dict) -> list[str]:
     missing = judgement["missing_facts"]
     names = [f["name"] for q in missing["decisive"] for f in q["facts"]] + [m["name"] for m in missing["other"]]
     return list(dict.fromkeys(names))
+
+
+def threshold_criterion(bundle, day):  # noqa: ANN001, ANN201 - a Bundle and its (Version, CompiledCriterion)
+    """A direct criterion in force on `day` whose condition compares with a percent of a required
+    value: a threshold an expert may move (taken from the rules, so no id is named)."""
+    import json
+
+    for version, c in bundle.criteria.values():
+        if c.spec.method == "direct" and version.in_force(day) and "percent" in json.dumps(c.spec.condition):
+            return version, c
+    raise LookupError("no direct criterion with a percent threshold in force")
+
+
+def copy_with_threshold(rules: Path, target: Path, criterion_id: str, new_percent: int) -> int:
+    """A copy of `rules` at `target` with the first percent of that criterion's entry set to
+    `new_percent`; returns the percent it had."""
+    import re
+    import shutil
+
+    shutil.copytree(rules, target)
+    path = next(p for p in target.rglob("*.yaml") if f"- id: {criterion_id}\n" in p.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"- id: {criterion_id}\n")
+    end = text.find("\n  - id: ", start + 1)
+    entry = text[start:end if end > 0 else len(text)]
+    old = re.search(r"percent: (\d+)", entry)
+    path.write_text(text[:start] + entry.replace(old[0], f"percent: {new_percent}", 1) + text[start + len(entry):],
+                    encoding="utf-8")
+    return int(old[1])

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli import main as cli
-from engine import listing, load
+from engine import differences, listing, load
 from engine.present import lists
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,20 +91,23 @@ def test_cli_list_writes_every_format(tmp_path, capsys):
 
 
 def test_diff_ga653_to_gb35181_2017_shows_the_recorded_changes(bundle):
-    diff = listing.diff_versions(bundle, "gb35181", "2006", "2017")
+    diff = differences.diff_versions(bundle, "gb35181", "2006", "2017").diff
     changed = {(c.old.id, c.new.id): c.what for c in diff.changes if c.kind == "changed"}
     assert ("gb35181-2006.4.5.a", "gb35181-2017.5.1.2") in changed       # 可以立即整改的 → 不能立即改正
     assert "判定方法" in changed[("gb35181-2006.4.5.a", "gb35181-2017.5.1.2")]
     assert any(c.kind == "added" and c.new.id == "gb35181-2017.6.3" for c in diff.changes)
-    text = lists.version_diff_text(diff)
-    assert "【变更" in text and "旧（" in text and "新（" in text
 
 
-def test_diff_against_an_unencoded_version_lists_nothing_as_removed(bundle):
-    diff = listing.diff_versions(bundle, "gb35181", "2017", "2025")
-    assert diff.changes == []
+def test_diff_against_an_unencoded_version_removes_nothing_and_lists_what_cannot_be_compared(bundle):
+    diff = differences.diff_versions(bundle, "gb35181", "2017", "2025").diff
+    assert not [c for c in diff.changes if c.kind != "not_comparable"]
+    assert {c.old.id for c in diff.changes} == {c.id for c in bundle.versions[_index(bundle, "gb35181@2017")].criteria}
     assert any("未编码" in m for m in diff.method_changes)
     assert any("重要场所" in m for m in diff.method_changes)  # the 2025 foreword's change list
+
+
+def _index(bundle, key: str) -> int:
+    return next(i for i, v in enumerate(bundle.versions) if v.key == key)
 
 
 def test_diff_between_two_dates_of_the_list(bundle, capsys):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from ..listing import ListDiff, ListDocument, VersionDiff
+from ..listing import ListDocument
 from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
 from .words import METHOD_WORDS, STATUS_WORDS, status_counts
 
@@ -109,30 +109,3 @@ def spreadsheet(doc: ListDocument) -> bytes:
     gaps += [["领域缺口", area.name, area.not_encoded] for area in doc.areas if area.not_encoded]
     table_sheet(book.create_sheet(), "覆盖与缺口", GAP_COLUMNS, gaps)
     return workbook_bytes(book)
-
-
-def version_diff_text(diff: VersionDiff) -> str:
-    out = [f"{diff.standard}：{diff.old_document} → {diff.new_document}",
-           f"  未变条款 {diff.unchanged} 条；新增 {sum(c.kind == 'added' for c in diff.changes)}，"
-           f"删除 {sum(c.kind == 'removed' for c in diff.changes)}，变更 {sum(c.kind == 'changed' for c in diff.changes)}"]
-    out += [f"  · {m}" for m in diff.method_changes]
-    for change in diff.changes:
-        if change.kind == "added":
-            out += [f"\n【新增】{change.new.clause}（{change.new.id}）", f"    新：{change.new.text}"]
-        elif change.kind == "removed":
-            out += [f"\n【删除】{change.old.clause}（{change.old.id}）", f"    旧：{change.old.text}"]
-        else:
-            out += [f"\n【变更：{'、'.join(change.what)}】{change.old.clause} → {change.new.clause}",
-                    f"    旧（{STATUS_WORDS[change.old.text_status]}，{METHOD_WORDS[change.old.method]}）：{change.old.text}",
-                    f"    新（{STATUS_WORDS[change.new.text_status]}，{METHOD_WORDS[change.new.method]}）：{change.new.text}"]
-            if "条件" in change.what:
-                out += [f"    旧条件：{change.old.condition}", f"    新条件：{change.new.condition}"]
-    return "\n".join(out) + "\n"
-
-
-def list_diff_text(diff: ListDiff) -> str:
-    out = [f"清单变化：{diff.old} → {diff.new}"]
-    out += [f"  版本切换：{s}" for s in diff.switched] or ["  两个日期适用的标准版本相同"]
-    for version in diff.versions:
-        out += ["", version_diff_text(version).rstrip()]
-    return "\n".join(out) + "\n"

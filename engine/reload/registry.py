@@ -98,6 +98,10 @@ class ActiveRules:
     def bundle(self) -> Bundle:
         return self._live.engine.bundle
 
+    def published_copy(self) -> Path:
+        """The store's copy the rules in service were loaded from (the directory may hold an edit since)."""
+        return self._store.path_of(self.bundle.digest)
+
     @property
     def last_reload(self) -> ReloadResult | None:
         """The latest reload attempt by any process serving these rules (None before the first)."""

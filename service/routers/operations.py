@@ -56,14 +56,14 @@ class Readiness(BaseModel):
                                                        "reload attempt, accepted or refused (null before the first)")
 
 
-def _rule_file_problems(found: list[RuleProblem]) -> list[RuleFileProblem]:
+def rule_file_problems(found: list[RuleProblem]) -> list[RuleFileProblem]:
     return [RuleFileProblem(file=p.file, line=p.line, column=p.column, field=format_path(p.path), detail=f"{p.zh} / {p.en}")
             for p in found]
 
 
 def _reload_info(result: ReloadResult) -> ReloadInfo:
     return ReloadInfo(ok=result.ok, outcome="accepted" if result.ok else "refused", at=result.at, digest=result.digest,
-                      problems=_rule_file_problems(result.problems))
+                      problems=rule_file_problems(result.problems))
 
 
 @router.get("/healthz", operation_id="healthz", tags=["health"])
@@ -93,6 +93,6 @@ def reload_rules(request: Request, response: Response, rules: Rules) -> Any:
         return problem_response(422, "规则文件有误，未切换 / rule files rejected, previous rules still serving",
                                 "\n".join(str(p) for p in result.problems),
                                 headers={DIGEST_HEADER: rules.bundle.digest},
-                                rule_problems=[p.model_dump() for p in _rule_file_problems(result.problems)])
+                                rule_problems=[p.model_dump() for p in rule_file_problems(result.problems)])
     response.headers[DIGEST_HEADER] = result.digest
     return _reload_info(result)
