@@ -31,7 +31,8 @@ from .problems import FieldProblem, Problem, RequestProblem, problem_response
 from .settings import Settings
 
 NDJSON = "application/x-ndjson"
-NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines")
+OCTETS = "application/octet-stream"  # how generated clients send a body of bytes (they know no NDJSON)
+NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines", OCTETS)
 STREAM_CHUNK = 50  # stream lines judged per trip to the thread pool: a trip per line cost more than the line
 
 IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
@@ -142,7 +143,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
                   version=ENGINE_VERSION,
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
-                              "错误以 RFC 9457 problem+json 返回。")
+                              "错误以 RFC 9457 problem+json 返回。",
+                  openapi_tags=[{"name": "judgements", "description": "判定场所 / judging facilities"},
+                                {"name": "rules", "description": "标准、条款、清单、问卷与事实词汇 / standards, clauses, "
+                                                                 "the list, questionnaires, the fact vocabulary"},
+                                {"name": "sheets", "description": "检查表（xlsx）的模板与判定 / inspection spreadsheets: "
+                                                                  "the template, and judging a filled one"},
+                                {"name": "operations", "description": "运行状态与重新加载 / health, readiness, reload"}])
     app.state.rules = rules
     app.router.route_class = json_body.CheckedJsonRoute  # before the routes: each checks its JSON body first
     problems.install(app, facts_schema=lambda: catalogue.facts_schema(rules.bundle.vocabulary))
@@ -156,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with rules.lease() as engine:
             return engine.judge(facts, as_of or today_in_china())
 
-    @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"],
+    @app.post("/v1/judgements", response_model=Judgement, tags=["judgements"], operation_id="judge",
               responses={413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     async def post_judgement(body: JudgementRequest, detail: DetailQuery = "compact") -> Response:
         """判定一个场所 / judge one facility.
@@ -182,7 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 detail=f"{len(exc.problems)} 个事实有误 / {len(exc.problems)} wrong fact(s)",
                 errors=problems.fact_problems(exc, *at, index)))
 
-    @app.post("/v1/judgements/batch", response_model=BatchResponse, tags=["judgements"],
+    @app.post("/v1/judgements/batch", operation_id="judge_batch", response_model=BatchResponse, tags=["judgements"],
               responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}},
                          413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     def post_batch(body: BatchRequest, detail: DetailQuery = "compact",
@@ -215,12 +222,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.bundle.digest.encode(), b",".join(r.dump_json(detail) for r in results))
         return Response(body_json, media_type="application/json", headers={DIGEST_HEADER: engine.bundle.digest})
 
-    @app.post("/v1/judgements/stream", tags=["judgements"], response_class=StreamingResponse,
+    @app.post("/v1/judgements/stream", tags=["judgements"], operation_id="judge_stream", response_class=StreamingResponse,
               responses={200: {"content": {NDJSON: {}}, "description": "每行一个 BatchResult / one BatchResult per line"},
                          413: PROBLEM, 415: PROBLEM, 422: PROBLEM},
               openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
                                              "content": {NDJSON: {"schema": {"type": "array", "minItems": 1, "items": {
-                                                 "$ref": "#/components/schemas/BatchItem"}}}}}})
+                                                 "$ref": "#/components/schemas/BatchItem"}}},
+                                                 OCTETS: {"schema": {"type": "string", "format": "binary"}}}}})
     async def post_stream(request: Request, detail: DetailQuery = "compact") -> StreamingResponse:
         """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。
         整个流由同一版本的规则判定（响应头 X-Rules-Digest）；行号与文本编辑器一致（空行也计数），
@@ -277,12 +285,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         problem.detail = problem.detail or f"第 {number} 行无效 / line {number} is invalid"
         return BatchResult(id=item_id, error=problem).model_dump_json().encode()
 
-    @app.get("/v1/standards", response_model=list[catalogue.StandardView], tags=["rules"])
+    @app.get("/v1/standards", response_model=list[catalogue.StandardView], tags=["rules"], operation_id="list_standards")
     def get_standards(as_of: Annotated[IsoDate | None, Query()] = None) -> Any:
         """各标准及其版本、日期与在该日的状态 / standards, versions, dates and state on a date."""
         return catalogue.standards(rules.bundle, as_of or today_in_china())
 
-    @app.get("/v1/standards/{standard_id}", response_model=catalogue.StandardView, tags=["rules"],
+    @app.get("/v1/standards/{standard_id}", response_model=catalogue.StandardView, tags=["rules"], operation_id="get_standard",
              responses={404: PROBLEM})
     def get_standard(standard_id: str, as_of: Annotated[IsoDate | None, Query()] = None) -> Any:
         for standard in catalogue.standards(rules.bundle, as_of or today_in_china()):
@@ -290,14 +298,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 return standard
         return problem_response(404, "没有该标准 / no such standard", f"{standard_id}")
 
-    @app.get("/v1/criteria/{criterion_id}", response_model=catalogue.CriterionView, tags=["rules"],
+    @app.get("/v1/criteria/{criterion_id}", response_model=catalogue.CriterionView, tags=["rules"], operation_id="get_criterion",
              responses={404: PROBLEM})
     def get_criterion(criterion_id: str) -> Any:
         """一条判定标准：原文、文本状态、判定方法、条件说明 / one criterion."""
         view = catalogue.criterion(rules.bundle, criterion_id)
         return view or problem_response(404, "没有该条款 / no such criterion", criterion_id)
 
-    @app.get("/v1/list", response_model=listing.ListDocument, tags=["rules"],
+    @app.get("/v1/list", response_model=listing.ListDocument, tags=["rules"], operation_id="get_list",
              responses={200: {"content": {"text/html": {}}}, 404: PROBLEM, 422: PROBLEM})
     def get_list(request: Request, as_of: Annotated[IsoDate | None, Query()] = None,
                  list_id: Annotated[str | None, Query(alias="list")] = None,
@@ -313,7 +321,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return HTMLResponse(list_render.page(document), headers={DIGEST_HEADER: bundle.digest})
         return Response(document.model_dump_json(), media_type="application/json", headers={DIGEST_HEADER: bundle.digest})
 
-    @app.get("/v1/questionnaire", response_model=questionnaire.Questionnaire, tags=["rules"],
+    @app.get("/v1/questionnaire", response_model=questionnaire.Questionnaire, tags=["rules"], operation_id="get_questionnaire",
              responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}}, 422: PROBLEM})
     def get_questionnaire(request: Request, place_kind: Annotated[str, Query()],
                           as_of: Annotated[IsoDate | None, Query()] = None,
@@ -346,22 +354,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kinds = questionnaire.place_kinds(rules.bundle.vocabulary)
         for parameter in spec["paths"]["/v1/questionnaire"]["get"]["parameters"]:
             if parameter["name"] == "place_kind" and kinds:
-                parameter["schema"] = {"type": "string", "enum": [*kinds, *kinds.values()],
-                                       "title": "场所类型：代码或中文名 / kind of place: code or Chinese label"}
+                parameter["schema"] = {"type": "string", "enum": [*kinds, *kinds.values()]}
+                parameter["description"] = "场所类型：代码或中文名 / kind of place: code or Chinese label"
         return spec
 
     app.openapi = openapi_with_place_kinds  # type: ignore[method-assign]
 
-    @app.get("/v1/facts", tags=["rules"])
+    @app.get("/v1/facts", tags=["rules"], operation_id="get_facts")
     def get_facts() -> dict[str, Any]:
         """事实词汇表（JSON Schema）/ the fact vocabulary as JSON Schema."""
         return catalogue.facts_schema(rules.bundle.vocabulary)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"], operation_id="healthz")
     def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
-    @app.get("/readyz", response_model=Readiness, tags=["operations"])
+    @app.get("/readyz", response_model=Readiness, tags=["operations"], operation_id="readyz")
     def readyz(response: Response) -> Readiness:
         """本进程在用的规则，以及最近一次重新加载的尝试（任一工作进程所为）/ the rules this process serves, and the
         latest reload attempt (by any worker)."""
@@ -379,7 +387,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
             raise _http(401, "令牌缺失或错误 / missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
 
-    @app.post("/v1/admin/reload", response_model=ReloadInfo, tags=["operations"], dependencies=[Depends(admin)],
+    @app.post("/v1/admin/reload", response_model=ReloadInfo, tags=["operations"], operation_id="reload_rules", dependencies=[Depends(admin)],
               responses={401: PROBLEM, 403: PROBLEM, 422: PROBLEM})
     def post_reload(response: Response) -> Any:
         """重新加载规则：全部加载、校验、编译成功后才原子切换；有错则拒绝，旧规则继续服务。"""
