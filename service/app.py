@@ -352,13 +352,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return app.openapi_schema
         spec = openapi_without_place_kinds()
         kinds = questionnaire.place_kinds(rules.bundle.vocabulary)
-        for parameter in spec["paths"]["/v1/questionnaire"]["get"]["parameters"]:
+        parameters = [p for path in spec["paths"].values() for op in path.values() for p in op.get("parameters", [])]
+        for parameter in parameters:
             if parameter["name"] == "place_kind" and kinds:
                 parameter["schema"] = {"type": "string", "enum": [*kinds, *kinds.values()]}
                 parameter["description"] = "场所类型：代码或中文名 / kind of place: code or Chinese label"
         return spec
 
     app.openapi = openapi_with_place_kinds  # type: ignore[method-assign]
+    from .routers.sheets import router as sheets_router  # here: the router takes shared names from this module
+    app.include_router(sheets_router)
 
     @app.get("/v1/facts", tags=["rules"], operation_id="get_facts")
     def get_facts() -> dict[str, Any]:
