@@ -14,7 +14,8 @@ interleaved where it can be, and reported as ratios. Sections (BENCHMARKS.md exp
    the batch endpoint (1,000 facilities) and the NDJSON stream (10,000);
 3. rule load + validate + compile: the bundled rules, and a synthetic list 10× larger;
 4. resident memory before and after 1,000,000 judgements;
-5. judgement time as the number of criteria grows (1×, 2×, 5×, 10×).
+5. judgement time as the number of criteria grows (1×, 2×, 5×, 10×);
+6. a filled spreadsheet of 10,000 rows judged (bench/sheets.py), against judging the same facilities directly.
 
 Exit status 1 when a result is wrong (evaluators disagree, the service answers differently or
 fails); a missed performance target is reported in the table, not an error.
@@ -47,6 +48,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bench import zen_model  # noqa: E402
 from bench.corpus import facilities  # noqa: E402
+from bench.sheets import sheet_section  # noqa: E402
 from bench.synthetic import make_rules  # noqa: E402
 import yaml  # noqa: E402
 
@@ -565,7 +567,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", help="server worker counts (default 1 2; quick 1)")
     parser.add_argument("--memory-judgements", type=int, help="default 1,000,000; quick 500")
     parser.add_argument("--multiples", type=int, nargs="+", help="criteria multiples (default 1 2 5 10; quick 1 2)")
-    parser.add_argument("--skip", nargs="+", default=[], choices=["engine", "http", "load", "memory", "growth"])
+    parser.add_argument("--skip", nargs="+", default=[],
+                        choices=["engine", "http", "load", "memory", "growth", "sheets"])
+    parser.add_argument("--sheet-rows", type=int, help="rows of the judged spreadsheet (default 10,000; quick 200)")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args(argv)
@@ -606,6 +610,8 @@ def main(argv: list[str] | None = None) -> int:
                 memory_section(report, memory_n, args.as_of)
             if "growth" not in args.skip:
                 growth_section(report, dirs, working, corpus[: 40 if quick else 400], args.as_of, rounds)
+        if "sheets" not in args.skip:
+            sheet_section(report, bundle, corpus, args.as_of, args.sheet_rows or (200 if quick else 10_000), BenchFailure)
     except BenchFailure as exc:
         print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
         return 1

@@ -20,10 +20,11 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     for row in ("| engine | corpus |", "| engine | durable-rules path (product) |", "| engine | oracle (",
                 "| engine | zen-engine (generated JDM) |", "| http | single judgements, 1 worker |",
                 "| http | /v1/judgements/batch", "| http | /v1/judgements/stream", "| load | bundled rules/ |",
-                "| load | synthetic 2× list |", "| memory | RSS before / after", "| growth | 2× criteria |"):
+                "| load | synthetic 2× list |", "| memory | RSS before / after", "| growth | 2× criteria |",
+                "| sheets | judge-sheet, 200 rows"):
         assert row in text, f"missing row {row!r} in:\n{text}"
     # every evaluator that ran agreed with the others on every facility (the benchmark fails otherwise)
     assert "same classification from all" in text
     for target in ("≤ 2× the oracle", "zen-engine's judgements/s", "3,000 single judgements/s", "20,000 facilities/s",
-                   "load + compile", "±10 %", "no worse than linear"):
+                   "load + compile", "±10 %", "no worse than linear", "judge-sheet of 200 rows"):
         assert target in text, f"missing target {target!r}"
