@@ -242,7 +242,7 @@ def judge_row(engine: Engine, sheet: ReadSheet, row: list[object]) -> RowResult:
         try:
             value = answer_value(column.definition, row[j])
         except CellError as exc:
-            bad[j] = f"{exc.args[0]}（按未知处理）/ {exc.args[1]} (taken as unknown)"
+            bad[j] = f"{exc.args[0]}（按未知处理） / {exc.args[1]} (taken as unknown)"
             continue
         if value is not None:
             facts[column.fact], cell_of[column.fact] = value, j
@@ -256,7 +256,7 @@ def judge_row(engine: Engine, sheet: ReadSheet, row: list[object]) -> RowResult:
             for problem in exc.problems:
                 for name in (problem.fact, *problem.related):
                     if name in cell_of:
-                        bad[cell_of[name]] = f"{problem.zh}（按未知处理）/ {problem.en} (taken as unknown)"
+                        bad[cell_of[name]] = f"{problem.zh}（按未知处理） / {problem.en} (taken as unknown)"
             for name in named:
                 facts.pop(name, None)
 

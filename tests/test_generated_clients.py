@@ -18,11 +18,13 @@ import httpx
 import pytest
 
 from live_server import ROOT, copy_rules, running_server
+from sheet_fill import fill, table
 
 PACKAGE = "hazard_api_client"
 NODE_BIN = ROOT / "node_modules" / ".bin"
 OPERATION_IDS = {"judge", "judge_batch", "judge_stream", "list_standards", "get_standard", "get_criterion", "get_list",
-                 "get_questionnaire", "get_facts", "healthz", "readyz", "reload_rules"}
+                 "get_questionnaire", "get_facts", "healthz", "readyz", "reload_rules", "get_sheet_template",
+                 "judge_sheet"}
 
 
 def readme_requests() -> list[dict]:
@@ -105,6 +107,19 @@ def test_generated_python_client_judges_the_readme_examples_as_the_api_does(serv
     streamed = judge_stream.sync_detailed(client=client, body=File(payload=lines))
     assert streamed.status_code == 200
     assert [json.loads(line) for line in streamed.content.splitlines()] == direct["results"]
+
+
+def test_generated_python_client_fetches_a_sheet_and_uploads_it_filled(server, client_module):
+    from hazard_api_client.api.sheets import get_sheet_template, judge_sheet
+    from hazard_api_client.models import GetSheetTemplatePlaceKind
+    from hazard_api_client.types import File
+
+    client = client_module.Client(base_url=server, timeout=120)
+    template = get_sheet_template.sync_detailed(client=client, place_kind=GetSheetTemplatePlaceKind("食堂"))
+    assert template.status_code == 200
+    filled = fill(template.content, [("食堂", {"场所有锅炉（前提）": "否"})])
+    judged = judge_sheet.sync_detailed(client=client, body=File(payload=filled))
+    assert judged.status_code == 200 and table(judged.content)[1][0]["判定结论"]
 
 
 def test_generated_python_client_parses_every_choice_answer(document, client_module):
