@@ -1,5 +1,6 @@
 """6. Spreadsheets: a filled inspection sheet of 10,000 rows judged by `hazard judge-sheet`'s code
-(engine.sheet_judging.judge_sheet: read, judge every row, write the verdicts), against the same
+(engine.sheet_judging.judge_sheet: read, judge every row, write the verdicts) in one process and
+with 2 worker processes (engine.sheet_pool, as the command does on 2 cores), against the same
 facilities judged directly (engine.judge, no sheet) in the same run; each row's verdict must be the
 direct judgement's, or the benchmark fails."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
+from pathlib import Path
 from typing import Any
 
 from engine import Engine
@@ -16,8 +18,10 @@ from engine.conditions import display_value
 from engine.documents import workbook_bytes
 from engine.questionnaire import questionnaire
 from engine.sheet_judging import VERDICT_COLUMNS, judge_sheet
+from engine.sheet_pool import MIN_ROWS, RowPool
 from engine.sheet_template import FIRST_ROW, HEADER_ROW, SHEET, SheetCells, columns, workbook
 
+ROOT = Path(__file__).resolve().parent.parent
 PLACE_KIND = "teaching_building"  # one of the kinds with the most questions (83)
 
 
@@ -59,22 +63,30 @@ def sheet_section(report, bundle: Bundle, corpus: list[dict[str, Any]], as_of: d
     print(f"\n== 6. spreadsheets: a filled sheet of {rows:,} rows ({PLACE_KIND}) judged, against direct judging",
           flush=True)
     content, facts, questions = _filled_sheet(bundle, corpus, rows, as_of)
-    with Engine(bundle) as engine:
+    with Engine(bundle) as engine, RowPool(ROOT / "rules", engine, 2) as pool:
         t0, c0 = time.perf_counter(), time.process_time()
         direct = [engine.judge(f, as_of).label for f in facts]
         direct_s, direct_cpu = time.perf_counter() - t0, time.process_time() - c0
         t0, c0 = time.perf_counter(), time.process_time()
-        outcome = judge_sheet(content, engine, dt.datetime.now(dt.timezone.utc), as_of)
-        sheet_s, sheet_cpu = time.perf_counter() - t0, time.process_time() - c0
-    if outcome.bad_cells or _verdicts(outcome.content) != direct:
-        raise failure(f"the sheet's verdicts differ from direct judging ({outcome.bad_cells} bad cells)")
-    size = f"{len(content) / 1e6:.1f} MB in, {len(outcome.content) / 1e6:.1f} MB out"
-    report.add("sheets", f"judge-sheet, {rows:,} rows × {questions} questions",
-               f"{sheet_s:.1f} s ({rows / sheet_s:,.0f} rows/s), CPU {sheet_cpu:.1f} s",
-               f"{sheet_cpu / direct_cpu:.2f}× the CPU of judging the same facilities directly ({direct_s:.1f} s, "
+        one = judge_sheet(content, engine, dt.datetime.now(dt.timezone.utc), as_of)
+        one_s, one_cpu = time.perf_counter() - t0, time.process_time() - c0
+        t0 = time.perf_counter()
+        two = judge_sheet(content, engine, dt.datetime.now(dt.timezone.utc), as_of, judge_rows=pool)
+        two_s = time.perf_counter() - t0  # the workers' CPU is not this process's: wall time only
+    for outcome in (one, two):
+        if outcome.bad_cells or _verdicts(outcome.content) != direct:
+            raise failure(f"the sheet's verdicts differ from direct judging ({outcome.bad_cells} bad cells)")
+    size = f"{len(content) / 1e6:.1f} MB in, {len(one.content) / 1e6:.1f} MB out"
+    report.add("sheets", f"judge-sheet, {rows:,} rows × {questions} questions, 1 process",
+               f"{one_s:.1f} s ({rows / one_s:,.0f} rows/s), CPU {one_cpu:.1f} s",
+               f"{one_cpu / direct_cpu:.2f}× the CPU of judging the same facilities directly ({direct_s:.1f} s, "
                f"CPU {direct_cpu:.1f} s); {size}; every verdict equal")
-    report.data["sheets"] = {"rows": rows, "sheet_s": sheet_s, "sheet_cpu_s": sheet_cpu, "direct_s": direct_s,
-                             "direct_cpu_s": direct_cpu}
-    # one process on one core: the wall time is the CPU time unless the shared machine is busy
-    report.target(f"judge-sheet of {rows:,} rows < 60 s on the 2-core machine", sheet_s < 60 if rows >= 10_000 else None,
-                  f"{sheet_s:.1f} s (CPU {sheet_cpu:.1f} s), {sheet_cpu / direct_cpu:.2f}× direct judging's CPU")
+    report.add("sheets", f"judge-sheet, {rows:,} rows, 2 worker processes (hazard judge-sheet's default here)",
+               f"{two_s:.1f} s ({rows / two_s:,.0f} rows/s)",
+               f"{two_s / one_s:.2f}× the time of 1 process{'' if rows >= MIN_ROWS else ' (fewer rows than MIN_ROWS: 1 process)'}; "
+               "every verdict equal")
+    report.data["sheets"] = {"rows": rows, "one_s": one_s, "one_cpu_s": one_cpu, "two_workers_s": two_s,
+                             "direct_s": direct_s, "direct_cpu_s": direct_cpu}
+    report.target(f"judge-sheet of {rows:,} rows < 60 s on the 2-core machine", two_s < 60 if rows >= 10_000 else None,
+                  f"{two_s:.1f} s with 2 worker processes; 1 process {one_s:.1f} s (CPU {one_cpu:.1f} s, "
+                  f"{one_cpu / direct_cpu:.2f}× direct judging's CPU)")

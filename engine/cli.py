@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from .judgement import Judgement
 from .documents import workbook_bytes
 from .loader import load
 from .questions import LABELS
+from .sheet_pool import RowPool, RulesChanged
 from .registry import publish
 from .yaml_source import SourceDoc, parse_text
 
@@ -217,11 +219,13 @@ def _cmd_judge_sheet(args: argparse.Namespace) -> int:
     def progress(rows, total):  # on a terminal only (tqdm's disable=None), on stderr
         return tqdm(rows, total=total, desc="判定 / judging", unit="行", disable=None, file=sys.stderr)
 
-    with Engine(load(args.rules)) as engine:
+    with Engine(load(args.rules)) as engine, RowPool(args.rules, engine, args.jobs) as pool:
         try:
-            outcome = sheet_judging.judge_sheet(data, engine, now_in_china(), args.as_of, progress)
+            outcome = sheet_judging.judge_sheet(data, engine, now_in_china(), args.as_of, progress, pool)
         except sheet_judging.SheetError as exc:
             raise InputError(f"{args.file}: {exc}") from None
+        except (BrokenProcessPool, RulesChanged) as exc:
+            raise InputError(f"{args.rules}: 判定进程未能启动 / the judging processes failed: {exc}") from None
     args.output.write_bytes(outcome.content)
     counts = "，".join(f"{LABELS[c]} {n}" for c, n in outcome.by_classification.items())
     print(f"已判定 {outcome.judged} 个场所 / judged {outcome.judged} facilities：{counts}；"
@@ -377,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     judge_sheet.add_argument("-o", "--output", type=Path, required=True,
                              help="写出判定结果的 xlsx 文件 / the xlsx file to write the verdicts to")
     judge_sheet.add_argument("--as-of", type=_date, help="判定日期，默认为表中“说明”页的日期 / date, default the sheet's")
+    judge_sheet.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                             help="判定进程数（默认为 CPU 数；1000 行以下只用一个）/ judging processes (default: the "
+                                  "CPUs; one below 1,000 rows)")
     judge_sheet.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     judge_sheet.set_defaults(run=_cmd_judge_sheet)
 

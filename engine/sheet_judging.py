@@ -272,6 +272,31 @@ def verdict_cells(j: Judgement, bad: dict[int, str], row_number: int) -> list[st
 
 
 @dataclass
+class RowVerdict:
+    """What is written beside one row: the verdict columns, the bad cells (column index in the
+    row -> reason) and the classification (None for a blank row, which is not judged)."""
+
+    cells: list[str]
+    bad: dict[int, str]
+    classification: str | None
+
+
+def verdicts(engine: Engine, sheet: ReadSheet, numbered: Iterable[tuple[int, list[object]]]) -> Iterator[RowVerdict]:
+    """Each (index from row 5, row) judged in this process."""
+    for r, row in numbered:
+        if all(v is None or v == "" for v in row):
+            yield RowVerdict([""] * len(VERDICT_COLUMNS), {}, None)
+            continue
+        result = judge_row(engine, sheet, row)
+        yield RowVerdict(verdict_cells(result.judgement, result.bad, FIRST_ROW + r), result.bad,
+                         result.judgement.classification)
+
+
+# judges a sheet's numbered rows, in order: in this process (verdicts) or in workers (sheet_pool)
+RowJudge = Callable[[ReadSheet, list[tuple[int, list[object]]]], Iterable[RowVerdict]]
+
+
+@dataclass
 class SheetOutcome:
     """The judged workbook, and how its rows came out."""
 
@@ -282,9 +307,10 @@ class SheetOutcome:
 
 
 def judge_sheet(data: bytes, engine: Engine, made: dt.datetime, as_of: dt.date | None = None,
-                progress: Progress | None = None) -> SheetOutcome:
-    """Every facility of a filled sheet judged under the engine's one rules version, the verdict
-    written beside each row, bad cells marked; SheetError when the file cannot be judged at all."""
+                progress: Progress | None = None, judge_rows: RowJudge | None = None) -> SheetOutcome:
+    """Every facility of a filled sheet judged under the engine's one rules version (judge_rows, when
+    given, must judge with the same), the verdict written beside each row, bad cells marked;
+    SheetError when the file cannot be judged at all."""
     from .documents import workbook_bytes
 
     sheet = read(data, engine, as_of)
@@ -295,14 +321,11 @@ def judge_sheet(data: bytes, engine: Engine, made: dt.datetime, as_of: dt.date |
     cells = SheetCells(rows=sheet.rows, verdict_headers=VERDICT_COLUMNS)
     counts = dict.fromkeys(LABELS, 0)
     numbered = list(enumerate(sheet.rows))
-    for r, row in (progress(numbered, len(numbered)) if progress else numbered):
-        if all(v is None or v == "" for v in row):
-            cells.verdicts.append([""] * len(VERDICT_COLUMNS))
-            continue
-        result = judge_row(engine, sheet, row)
-        cells.verdicts.append(verdict_cells(result.judgement, result.bad, FIRST_ROW + r))
-        cells.bad.update({(r, j): reason for j, reason in result.bad.items()})
-        counts[result.judgement.classification] += 1
+    judged = judge_rows(sheet, numbered) if judge_rows else verdicts(engine, sheet, numbered)
+    for r, verdict in enumerate(progress(judged, len(numbered)) if progress else judged):
+        cells.verdicts.append(verdict.cells)
+        cells.bad.update({(r, j): reason for j, reason in verdict.bad.items()})
+        if verdict.classification:
+            counts[verdict.classification] += 1
     content = workbook_bytes(workbook(doc, sheet.columns, made, cells))
     return SheetOutcome(content, sum(counts.values()), counts, len(cells.bad))
-

@@ -307,3 +307,35 @@ def test_over_http_a_bad_file_is_a_problem_naming_sheet_and_cell_never_a_500(ser
     assert r.status_code == 415 and XLSX_MEDIA_TYPE in r.json()["detail"]
     r = httpx.get(f"{server}/v1/sheets/template", params={"place_kind": "火星基地"})
     assert r.status_code == 422 and r.json()["errors"][0]["parameter"] == "place_kind"
+
+
+def test_rows_judged_in_worker_processes_come_back_as_in_one(bundle, engine, monkeypatch):
+    import engine.sheet_pool as sheet_pool
+
+    monkeypatch.setattr(sheet_pool, "MIN_ROWS", 0)  # workers even for a few rows
+    monkeypatch.setattr(sheet_pool, "CHUNK", 3)     # several chunks, to come back in order
+    vocab = bundle.vocabulary
+    rows = [(name, answers(vocab, facts)) for name, facts in EXAMPLES.items() if facts["place_kind"] == "student_dormitory"]
+    rows += [(f"宿舍 {i}", {header(vocab.facts["floor_position"]): ["地上", "地下室", "basement"][i % 3]}) for i in range(8)]
+    filled = fill(template(bundle, "student_dormitory"), rows)
+    alone = judge_sheet(filled, engine, MADE)
+    with sheet_pool.RowPool(ROOT / "rules", engine, 2) as pool:
+        pooled = judge_sheet(filled, engine, MADE, judge_rows=pool)
+    assert table(pooled.content)[1] == table(alone.content)[1]
+    assert (pooled.judged, pooled.bad_cells, pooled.by_classification) == (alone.judged, alone.bad_cells,
+                                                                           alone.by_classification)
+    assert alone.bad_cells == 2  # rows 2 and 5 of the eight give a code, not a label
+
+
+def test_workers_on_rules_that_changed_are_refused(bundle, engine, tmp_path, monkeypatch):
+    import engine.sheet_pool as sheet_pool
+
+    monkeypatch.setattr(sheet_pool, "MIN_ROWS", 0)
+    rules = copy_rules(tmp_path / "rules")
+    path = rules / "standards" / "moe-edu-guide" / "2024.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    filled = fill(template(bundle, "canteen"), [("食堂", {"场所有锅炉（前提）": "否"})])
+    from concurrent.futures.process import BrokenProcessPool
+
+    with sheet_pool.RowPool(rules, engine, 2) as pool, pytest.raises(BrokenProcessPool):
+        judge_sheet(filled, engine, MADE, judge_rows=pool)
