@@ -228,7 +228,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
                                              "content": {NDJSON: {"schema": {"type": "array", "minItems": 1, "items": {
                                                  "$ref": "#/components/schemas/BatchItem"}}},
-                                                 OCTETS: {"schema": {"type": "string", "format": "binary"}}}}})
+                                                 OCTETS: {"schema": {"type": "string", "format": "binary",
+                                                                     "minLength": 1}}}}})
     async def post_stream(request: Request, detail: DetailQuery = "compact") -> StreamingResponse:
         """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。
         整个流由同一版本的规则判定（响应头 X-Rules-Digest）；行号与文本编辑器一致（空行也计数），

@@ -21,7 +21,7 @@ from ..app import OCTETS, PROBLEM, IsoDate, _attachment
 from ..problems import ParameterProblem, RequestProblem
 
 router = APIRouter(tags=["sheets"])
-XLSX_BODY = {"schema": {"type": "string", "format": "binary"}}
+XLSX_BODY = {"schema": {"type": "string", "format": "binary", "minLength": 1}}
 SHEET_TYPES = (XLSX_MEDIA_TYPE, OCTETS)  # octets: what generated clients send a file as
 
 
