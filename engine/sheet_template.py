@@ -29,7 +29,8 @@ SHEET = "检查表"
 INFO_SHEET = "说明"
 CHOICES_SHEET = "可选答案"
 NAME_HEADER = "场所名称"
-TITLE_ROW, META_ROW, HEADER_ROW, CONDITION_ROW, FIRST_ROW = 1, 2, 3, 4, 5
+HEADER_ROW, CONDITION_ROW, FIRST_ROW = 3, 4, 5  # below the title (row 1) and the date, digest and time made (row 2)
+PROMPT_MAX, ERROR_MAX, PROMPT_TITLE_MAX = 255, 225, 32  # what Excel accepts in a data validation's messages
 LAST_VALIDATED_ROW = 1_048_576  # the drop-downs hold for every row a sheet can have
 INFO_PLACE_KIND, INFO_AS_OF, INFO_DIGEST, INFO_MADE = "场所类型", "判定日期", "规则摘要", "生成时间"
 GATE_FILL, FOLLOW_UP_FILL, VERDICT_FILL, BAD_FILL = "DDEBF7", "FCE4D6", "E2EFDA", "FFC7CE"
@@ -200,8 +201,10 @@ def _add_validations(sheet, cols: list[Column], choice_ranges: dict[str, str]) -
                                   formula1=f"{low:g}", formula2=f"{high:g}", allow_blank=True)
         else:
             continue
-        rule.error, rule.errorTitle = f"答案应为：{col.allowed()} / allowed: {col.allowed()}", "答案无效 / invalid answer"
-        rule.prompt, rule.promptTitle = col.allowed(), header(d)[:32]
+        rule.error = ("请从下拉列表中选择 / pick an answer from the list" if col.fact in choice_ranges
+                      else f"答案应为：{col.allowed()}")[:ERROR_MAX]
+        rule.errorTitle = "答案无效 / invalid answer"
+        rule.prompt, rule.promptTitle = col.allowed()[:PROMPT_MAX], header(d)[:PROMPT_TITLE_MAX]
         rule.showErrorMessage = rule.showInputMessage = True
         rule.add(where)
         sheet.data_validations.append(rule)
