@@ -19,6 +19,7 @@ interleaved where it can be, and reported as ratios. Sections (BENCHMARKS.md exp
    off, in SQLite and in PostgreSQL (a real server, tests/postgres_server.py), in alternating rounds.
 7. the impact of a change: 100,000 recorded judgements re-judged under two rule sets on every core
    (bench/impact_bench.py).
+8. a filled spreadsheet of 10,000 rows judged (bench/sheets.py), against judging the same facilities directly.
 
 Exit status 1 when a result is wrong (evaluators disagree, the service answers differently or
 fails); a missed performance target is reported in the table, not an error.
@@ -52,6 +53,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bench import zen_model  # noqa: E402
 from bench.impact_bench import TARGET_RECORDS, impact_section  # noqa: E402
 from bench.corpus import facilities  # noqa: E402
+from bench.sheets import sheet_section  # noqa: E402
 from bench.synthetic import make_rules  # noqa: E402
 import yaml  # noqa: E402
 
@@ -634,7 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--multiples", type=int, nargs="+", help="criteria multiples (default 1 2 5 10; quick 1 2)")
     parser.add_argument("--impact-records", type=int, help=f"default {TARGET_RECORDS:,}; quick 500")
     parser.add_argument("--skip", nargs="+", default=[],
-                        choices=["engine", "http", "load", "memory", "growth", "log", "impact"])
+                        choices=["engine", "http", "load", "memory", "growth", "log", "impact", "sheets"])
+    parser.add_argument("--sheet-rows", type=int, help="rows of the judged spreadsheet (default 10,000; quick 200)")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args(argv)
@@ -679,6 +682,8 @@ def main(argv: list[str] | None = None) -> int:
             decision_log_section(report, corpus, args.as_of, seconds, args.connections, 1 if quick else 3)
         if "impact" not in args.skip:
             impact_section(report, ROOT, bundle, args.impact_records or (500 if quick else TARGET_RECORDS), args.as_of)
+        if "sheets" not in args.skip:
+            sheet_section(report, bundle, corpus, args.as_of, args.sheet_rows or (200 if quick else 10_000), BenchFailure)
     except BenchFailure as exc:
         print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""`hazard` command line: judge, lint, facts, standards, list, questions, diff, serve, log.
+"""`hazard` command line: judge, lint, facts, standards, list, questions, template, judge-sheet, diff, impact, serve, log.
 
 Exit codes: 0 done; 1 bad input or bad rule files (with a message, never a traceback).
 """
@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,16 +19,21 @@ from pydantic import BaseModel
 
 from engine import differences, facts_files, impact, impact_sources, listing, questionnaire
 from engine.bundle import BUNDLED_RULES
-from engine.clock import today_in_china
+from engine.clock import now_in_china, today_in_china
 from engine.decisions import DatabaseError
 from engine.engine import Engine
 from engine.errors import EngineFault, FactError, RuleError, RuleProblem
 from engine.judgement import Judgement
 from engine.loader import load
+from engine.questions import LABELS
 from engine.present import diffs, judgements, lists, questionnaires, terminal
 from engine.present import impact as impact_documents
+from engine.present.documents import workbook_bytes
 from engine.reload.build_check import DEFAULT_TIMEOUT, check_build
 from engine.reload.registry import publish
+from engine.sheets import judging as sheet_judging
+from engine.sheets import template as sheet_template
+from engine.sheets.pool import RowPool, RulesChanged
 from . import decisions as decisions_cli
 
 
@@ -159,6 +165,45 @@ def _cmd_questions(args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
     return _write(args, {"md": questionnaires.markdown, "html": questionnaires.page,
                          "xlsx": questionnaires.spreadsheet, "json": _json}, document)
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    """The inspection spreadsheet for a kind of place: a facility per row, a question per column."""
+    bundle = load(args.rules)
+    try:
+        document = questionnaire.questionnaire(bundle, args.place_kind, args.as_of or today_in_china())
+    except questionnaire.UnknownPlaceKind as exc:
+        raise InputError(str(exc)) from None
+    book = sheet_template.workbook(document, sheet_template.columns(document, bundle.vocabulary.facts), now_in_china())
+    args.output.write_bytes(workbook_bytes(book))
+    print(f"已写入 / written: {args.output}（{document.place_label}，判定日期 {document.as_of}）")
+    return 0
+
+
+def _cmd_judge_sheet(args: argparse.Namespace) -> int:
+    """Every row of a filled inspection spreadsheet judged, the verdicts beside the rows."""
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{args.file}: 无法读取 / cannot read: {exc}") from None
+    from tqdm import tqdm
+
+    def progress(rows, total):  # on a terminal only (tqdm's disable=None), on stderr
+        return tqdm(rows, total=total, desc="判定 / judging", unit="行", disable=None, file=sys.stderr)
+
+    with Engine(load(args.rules)) as engine, RowPool(args.rules, engine, args.jobs) as pool:
+        try:
+            outcome = sheet_judging.judge_sheet(data, engine, now_in_china(), args.as_of, progress, pool)
+        except sheet_judging.SheetError as exc:
+            raise InputError(f"{args.file}: {exc}") from None
+        except (BrokenProcessPool, RulesChanged) as exc:
+            raise InputError(f"{args.rules}: 判定进程未能启动 / the judging processes failed: {exc}") from None
+    args.output.write_bytes(outcome.content)
+    counts = "，".join(f"{LABELS[c]} {n}" for c, n in outcome.by_classification.items())
+    print(f"已判定 {outcome.judged} 个场所 / judged {outcome.judged} facilities：{counts}；"
+          f"有误的单元格 {outcome.bad_cells} 个（已在表中标出，按未知处理）/ {outcome.bad_cells} bad cell(s) marked")
+    print(f"已写入 / written: {args.output}")
+    return 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -328,6 +373,25 @@ def build_parser() -> argparse.ArgumentParser:
     questions.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
     questions.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     questions.set_defaults(run=_cmd_questions)
+
+    template = sub.add_parser("template", help="某类场所的检查表（xlsx，每行一个场所）/ the inspection spreadsheet")
+    template.add_argument("--place-kind", required=True,
+                          help="场所类型：代码或中文名（如 canteen 或 食堂）/ kind of place: code or Chinese label")
+    template.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
+    template.add_argument("-o", "--output", type=Path, required=True, help="输出的 xlsx 文件 / the xlsx file to write")
+    template.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    template.set_defaults(run=_cmd_template)
+
+    judge_sheet = sub.add_parser("judge-sheet", help="判定填好的检查表，每行写出结论 / judge a filled spreadsheet")
+    judge_sheet.add_argument("file", type=Path, help="填好的检查表（hazard template 生成）/ the filled sheet")
+    judge_sheet.add_argument("-o", "--output", type=Path, required=True,
+                             help="写出判定结果的 xlsx 文件 / the xlsx file to write the verdicts to")
+    judge_sheet.add_argument("--as-of", type=_date, help="判定日期，默认为表中“说明”页的日期 / date, default the sheet's")
+    judge_sheet.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                             help="判定进程数（默认为 CPU 数；1000 行以下只用一个）/ judging processes (default: the "
+                                  "CPUs; one below 1,000 rows)")
+    judge_sheet.add_argument("--rules", type=Path, default=BUNDLED_RULES)
+    judge_sheet.set_defaults(run=_cmd_judge_sheet)
 
     diff = sub.add_parser("diff", help="比较标准两个版本，或清单两个日期 / compare two versions or two dates")
     diff.add_argument("old", help="标准@版本 或 日期 / STANDARD@VERSION or DATE")

@@ -104,10 +104,12 @@ def facts_schema(vocab: Vocabulary) -> dict[str, Any]:
     """The vocabulary as a JSON Schema (null = not known), for integrators to validate against."""
     properties: dict[str, Any] = {}
     for name, f in vocab.facts.items():
-        prop: dict[str, Any] = {"title": f.label, "description": f.description}
+        # the label as x-label, not title: client generators name classes after a title (FacilityFacts所在位置)
+        prop: dict[str, Any] = {"description": f"{f.label}：{f.description}", "x-label": f.label}
         if f.type == "enum":
-            prop["oneOf"] = [{"const": code, "title": label} for code, label in (f.values or {}).items()]
-            prop["oneOf"].append({"type": "null"})
+            # a plain enum (with null for unknown): client generators read it; the labels apart, by code
+            prop["anyOf"] = [{"type": "string", "enum": list(f.values or {})}, {"type": "null"}]
+            prop["x-enum-labels"] = dict(f.values or {})
         elif f.type == "date":
             prop["type"], prop["format"] = ["string", "null"], "date"
         else:

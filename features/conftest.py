@@ -41,6 +41,7 @@ from pytest_bdd import given, parsers, then, when
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # hazard_bdd, whatever the import mode
 
 import hazard_bdd as hb  # noqa: E402
+from sheet_steps import *  # noqa: E402,F401,F403 - the steps of 检查表.feature
 
 from engine import Engine, load  # noqa: E402
 

@@ -14,9 +14,9 @@ from engine.reload.registry import ActiveRules
 from . import problems
 from .access import AccessLog, log_access_to_stderr
 from .limits import BodyLimit
-from .openapi import document_place_kinds
+from .openapi import TAGS, document_place_kinds
 from .recording import Recorder
-from .routers import decisions, diff, impact, judgements, operations, rules
+from .routers import decisions, diff, impact, judgements, operations, rules, sheets
 from .settings import Settings
 
 
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
                   version=ENGINE_VERSION,
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
-                              "错误以 RFC 9457 problem+json 返回。")
+                              "错误以 RFC 9457 problem+json 返回。", openapi_tags=TAGS)
     app.state.rules = active
     app.state.settings = settings
     app.state.recorder = recorder
@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.access_log:
         log_access_to_stderr()
     app.add_middleware(AccessLog, digest=lambda: active.bundle.digest, enabled=settings.access_log)  # outermost
-    for router in (judgements.router, rules.router, diff.router, operations.router, impact.router, decisions.router):
+    for router in (judgements.router, sheets.router, decisions.router, rules.router, diff.router, operations.router,
+                   impact.router):
         app.include_router(router)
     document_place_kinds(app, active)
     return app

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import Request, Response
 
 PROBLEM = {"description": "RFC 9457 problem details"}  # content set by problems.install
+OCTETS = "application/octet-stream"  # how generated clients send a body of bytes (they know no NDJSON, no xlsx)
 
 
 def attachment(content: bytes, media_type: str, ascii_name: str, name: str, headers: dict[str, str]) -> Response:

@@ -23,11 +23,13 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
                 "| load | synthetic 2× list |", "| memory | RSS before / after", "| growth | 2× criteria |",
                 "| log | single judgements, log off |", "| log | single judgements, log SQLite |",
                 "| log | single judgements, log PostgreSQL |",
-                "| impact | 500 recorded judgements", "| impact | CPU time of that run"):
+                "| impact | 500 recorded judgements", "| impact | CPU time of that run",
+                "| sheets | judge-sheet, 200 rows"):
         assert row in text, f"missing row {row!r} in:\n{text}"
     # every evaluator that ran agreed with the others on every facility (the benchmark fails otherwise)
     assert "same classification from all" in text
     for target in ("≤ 2× the oracle", "zen-engine's judgements/s", "3,000 single judgements/s", "20,000 facilities/s",
                    "load + compile", "±10 %", "no worse than linear", "recording costs ≤ 20 %",
-                   "recorded judgements re-judged in ≤ 60 s"):
+                   "recorded judgements re-judged in ≤ 60 s",
+                   "judge-sheet of 200 rows"):
         assert target in text, f"missing target {target!r}"

@@ -33,7 +33,7 @@ def table_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int]], ro
     sheet.title = title
     sheet.append([name for name, _ in columns])
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([sheet_value(value) for value in row])
     bold, fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(wrap_text=True, vertical="top")
     for cell in sheet[1]:
         cell.font, cell.fill = bold, fill
@@ -46,7 +46,7 @@ def table_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int]], ro
     sheet.auto_filter.ref = sheet.dimensions
 
 
-def _cell(value: object) -> object:
+def sheet_value(value: object) -> object:
     """Text as a sheet can hold it: control characters (an id sent by a caller may hold them) are
     written as \\uXXXX rather than dropped or refused (XML cannot carry them)."""
     if isinstance(value, str):

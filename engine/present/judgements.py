@@ -16,8 +16,8 @@ from .words import METHOD_WORDS, STATUS_WORDS, counts_cell, facts_shown, not_eva
 STYLE = ".verdict{font-size:1.3em;font-weight:bold}section{page-break-after:always}"
 
 
-def _questions(j: Judgement) -> list[str]:
-    return ["；".join([" 与 ".join(f.label for f in q.facts) + "："] + [f"答“{a.answer}”→{a.effect}" for a in q.answers])
+def decisive_question_lines(j: Judgement) -> list[str]:
+    return [" 与 ".join(f.label for f in q.facts) + "：" + "；".join(f"答“{a.answer}”→{a.effect}" for a in q.answers)
             for q in j.missing_facts.decisive]
 
 
@@ -61,7 +61,7 @@ def page(judgements: list[Judged], title: str = "重大事故隐患判定结果"
                                    f" {e('、'.join(p.elements))}</li>" for p in j.exceptions_pending) + "</ul>")
         if j.missing_facts.decisive:
             parts.append("<h3>决定结论的问题</h3><ol>"
-                         + "".join(f"<li>{e(line)}</li>" for line in _questions(j)) + "</ol>")
+                         + "".join(f"<li>{e(line)}</li>" for line in decisive_question_lines(j)) + "</ol>")
         if j.missing_facts.other:
             parts.append("<h3>其他缺少的事实</h3><p>" + e("、".join(m.label for m in j.missing_facts.other)) + "</p>")
         if j.coverage.unused_facts:
@@ -84,7 +84,7 @@ def _summary_row(name: str, j: Judgement | str) -> list[str]:
         return [name, "", f"事实有误，未作判定：{j}", "", "", "", "", "", "", "", ""]
     return [name, j.as_of.isoformat(), j.label, LABELS[j.classification], "完整" if j.coverage.complete else "不完整",
             "\n".join(_counted(j)), "\n".join(f"{p.document_number} {p.clause}" for p in j.exceptions_pending),
-            "\n".join(_questions(j)), "\n".join(not_evaluated(j)), "、".join(j.coverage.unused_facts),
+            "\n".join(decisive_question_lines(j)), "\n".join(not_evaluated(j)), "、".join(j.coverage.unused_facts),
             j.provenance.rules_digest[:12]]
 
 

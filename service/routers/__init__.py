@@ -1,3 +1,3 @@
-"""One APIRouter per resource: judgements, the rules (standards, criteria, the list, the
-questionnaire, the facts), operations (health, reload), the decision log, the diff and the impact
-of a change."""
+"""One APIRouter per resource: judgements, inspection spreadsheets, the decision log, the rules
+(standards, criteria, the list, the questionnaire, the facts), the diff, operations (health,
+reload) and the impact of a change."""

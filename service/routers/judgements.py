@@ -25,10 +25,10 @@ from ..dates import IsoDate
 from ..dependencies import CurrentSettings, LeasedEngine, Recording
 from ..problems import FieldProblem, Problem, RequestProblem, problem_response
 from ..recording import DECISION_HEADER, Recorder
-from ..responses import PROBLEM, attachment
+from ..responses import OCTETS, PROBLEM, attachment
 
 NDJSON = "application/x-ndjson"
-NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines")
+NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines", OCTETS)
 STREAM_CHUNK = 50  # stream lines judged per trip to the thread pool: a trip per line cost more than the line
 
 router = APIRouter(prefix="/v1/judgements", tags=["judgements"], route_class=json_body.CheckedJsonRoute)
@@ -165,7 +165,9 @@ def _repeated_ids(items: list[BatchItem]) -> list[FieldProblem]:
                         413: PROBLEM, 415: PROBLEM, 422: PROBLEM},
              openapi_extra={"requestBody": {"required": True, "description": "每行一个 BatchItem / one BatchItem per line",
                                             "content": {NDJSON: {"schema": {"type": "array", "minItems": 1, "items": {
-                                                "$ref": "#/components/schemas/BatchItem"}}}}}})
+                                                "$ref": "#/components/schemas/BatchItem"}}},
+                                                OCTETS: {"schema": {"type": "string", "format": "binary",
+                                                                    "minLength": 1}}}}})
 async def judge_stream(request: Request, engine: LeasedEngine, recorder: Recording,
                        detail: DetailQuery = "compact") -> StreamingResponse:
     """NDJSON 流：每行一个 {id, facts, as_of}，结果按行流式返回，条数不限（受 HAZARD_MAX_STREAM_BYTES 限制）。
