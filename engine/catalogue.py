@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from .bundle import Bundle, CompiledCriterion, Version
 from .conditions import describe, facts_of
 from .judgement import Citation, citation
+from .provenance_words import DATE_STATUS
 from .schema import DateMark
 from .vocabulary import DEFAULT_LIMIT, Vocabulary
 
@@ -78,7 +79,7 @@ def standards(bundle: Bundle, day: dt.date) -> list[StandardView]:
 
 
 def _date(mark: DateMark | None) -> str:
-    return "—" if mark is None else f"{mark.date or '未知'}（{mark.status}）"
+    return "—" if mark is None else f"{mark.date or '未知'}（{DATE_STATUS[mark.status]}）"
 
 
 def criterion_view(bundle: Bundle, version: Version, compiled: CompiledCriterion) -> CriterionView:

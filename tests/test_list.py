@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine import cli, listing, list_render, load
+from engine.provenance_words import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 29)
@@ -62,11 +66,48 @@ def test_xlsx_has_one_row_per_criterion_frozen_header_and_filters(bundle, tmp_pa
     path.write_bytes(list_render.spreadsheet(doc))
     book = openpyxl.load_workbook(path)
     sheet = book["判定标准清单"]
-    ids = [row[11] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    header = 5  # under the title, the date judged as of, the rules digest and the time made
+    ids = [row[11] for row in sheet.iter_rows(min_row=header + 1, values_only=True)]
     assert len(ids) == len(set(ids)) == len(_criteria_in_force(bundle, TODAY, doc))
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    assert sheet.cell(1, 5).value == "条款原文" and sheet.column_dimensions["E"].width >= 60
+    assert sheet.freeze_panes == f"A{header + 1}" and sheet.auto_filter.ref.startswith(f"A{header}:")
+    assert sheet.cell(header, 5).value == "条款原文" and sheet.column_dimensions["E"].width >= 60
     assert "覆盖与缺口" in book.sheetnames
+
+
+def test_circulated_list_says_its_title_date_digest_and_time_made(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    book = openpyxl.load_workbook(io.BytesIO(list_render.spreadsheet(doc)))
+    for sheet in book:
+        heading = [sheet.cell(row, 1).value for row in range(1, 5)]
+        assert heading[0] == doc.title and heading[1] == f"判定日期：{TODAY}"
+        assert heading[2] == f"规则摘要：{bundle.digest}" and re.fullmatch(r"生成时间：\d{4}-\d\d-\d\d \d\d:\d\d（北京时间）", heading[3])
+    for text in (list_render.page(doc), list_render.markdown(doc)):
+        assert f"判定日期：{TODAY}" in text and bundle.digest in text and "生成时间：" in text
+
+
+# The marks the rule files write for experts; a document for officials says them in Chinese.
+ENGLISH_MARKS = re.compile(r"VERBATIM|NOT FOUND|UNVERIFIED|SECONDARY|RECONSTRUCTED|INFERRED|assumed|not_found|"
+                           r"（(verbatim|secondary|unverified)）|de-noised|trad→simp")
+
+
+def test_circulated_list_says_provenance_in_chinese(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    book = openpyxl.load_workbook(io.BytesIO(list_render.spreadsheet(doc)))
+    marked = [f"{sheet.title}!{cell.coordinate}: {cell.value}" for sheet in book for row in sheet.iter_rows()
+              for cell in row if isinstance(cell.value, str) and ENGLISH_MARKS.search(re.sub(r"https?://\S+", "", cell.value))]
+    assert not marked, marked[:5]
+    for text in (list_render.page(doc), list_render.markdown(doc)):
+        assert not ENGLISH_MARKS.search(re.sub(r"https?://\S+", "", text))
+    assert "（推定）" in list_render.page(doc)  # a date's status, in words
+
+
+def test_html_list_opens_with_the_clauses_and_puts_the_gaps_after(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    page = list_render.page(doc)
+    first_clause = page.index(doc.areas[0].standards[0].criteria[0].text)
+    gaps = page.index('<h2 id="gaps">')
+    assert first_clause < gaps and first_clause < 3000
+    assert all(page.index(html.escape(plain(gap))) > gaps for cov in doc.coverage for gap in cov.gaps)
 
 
 def test_html_is_well_formed_and_markdown_names_every_area(bundle):
