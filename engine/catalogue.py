@@ -122,4 +122,5 @@ def facts_schema(vocab: Vocabulary) -> dict[str, Any]:
             "description": "事实之间不能相互矛盾：x-constraints 所列的约束（JSON Schema 无法表达）不满足时，请求以 422 拒绝，"
                            "并点名相关的事实 / facts must not contradict each other: a request breaking one of "
                            "x-constraints (which JSON Schema cannot express) is refused with 422 naming the facts",
-            "type": "object", "additionalProperties": False, "properties": properties, "x-constraints": constraints}
+            "type": "object", "additionalProperties": False, "properties": properties, "x-constraints": constraints,
+            "x-place-fact": vocab.place_fact}  # the fact naming the kind of place, which questionnaires are for

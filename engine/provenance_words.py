@@ -11,14 +11,13 @@ import re
 DATE_STATUS = {"verbatim": "原文载明", "secondary": "二手来源", "unverified": "未核实", "assumed": "推定",
                "not_found": "未找到"}
 
-# Marks as the rule files write them in free text (sources, gap reasons, notes); longest first.
-_MARKS = {"VERBATIM-PARTIAL": "原文（不完整）", "VERBATIM": "原文", "NOT FOUND": "未找到", "UNVERIFIED": "未核实",
-          "SECONDARY": "二手来源", "RECONSTRUCTED": "重建", "INFERRED": "推断", "de-noised": "已去除网页杂字",
-          "trad→simp": "繁体转简体", "recalled as": "据回忆为",
-          "not school-relevant": "与学校无关"}
-_MARK = re.compile("|".join(re.escape(mark) for mark in sorted(_MARKS, key=len, reverse=True)))
+# Marks as the rule files write them in free text (sources, gap reasons, notes).
+MARKS = {"VERBATIM-PARTIAL": "原文（不完整）", "VERBATIM": "原文", "NOT FOUND": "未找到", "UNVERIFIED": "未核实",
+         "SECONDARY": "二手来源", "RECONSTRUCTED": "重建", "INFERRED": "推断", "de-noised": "已去除网页杂字",
+         "trad→simp": "繁体转简体", "recalled as": "据回忆为", "not school-relevant": "与学校无关"}
+MARK_PATTERN = re.compile("|".join(re.escape(mark) for mark in sorted(MARKS, key=len, reverse=True)))  # longest first
 
 
 def plain(text: str | None) -> str:
     """The text with every provenance mark said in Chinese (an empty string for None)."""
-    return _MARK.sub(lambda m: _MARKS[m.group()], text or "")
+    return MARK_PATTERN.sub(lambda m: MARKS[m.group()], text or "")

@@ -24,6 +24,7 @@ from engine.errors import RuleProblem, format_path
 from engine.registry import ActiveRules, ReloadResult
 
 from . import json_body, problems
+from .routers import diff, pages
 from .access import DIGEST_HEADER, AccessLog, log_access_to_stderr
 from .dates import iso_date
 from .limits import BodyLimit
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     rules = ActiveRules(settings.rules_dir, store_dir=settings.state_dir, build_timeout=settings.build_timeout)
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
-                  version=ENGINE_VERSION,
+                  version=ENGINE_VERSION, docs_url=None, redoc_url=None,  # /docs from this machine: routers/pages.py
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
                               "错误以 RFC 9457 problem+json 返回。")
     app.state.rules = rules
@@ -335,6 +336,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if format == "html" or (format is None and request.headers.get("accept", "").startswith("text/html")):
             return HTMLResponse(questionnaire_render.page(document), headers=headers)
         return Response(document.model_dump_json(), media_type="application/json", headers=headers)
+
+    app.include_router(diff.router)
+    pages.install(app)
 
     openapi_without_place_kinds = app.openapi
 

@@ -1,0 +1,1 @@
+"""One APIRouter per resource, each included in create_app with one line."""
