@@ -18,6 +18,8 @@ from ..problems import ParameterProblem, problem_response
 
 router = APIRouter(tags=["rules"])
 SIDE = "日期 YYYY-MM-DD 或 标准@版本（如 gb35181@2017）/ a date YYYY-MM-DD or STANDARD@VERSION"
+# Documented, not checked by FastAPI: the endpoint says itself which part of a bad date is wrong.
+SIDE_PATTERN = {"pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[^@]+@[^@]+)$"}
 
 
 def _side(text: str) -> dt.date | tuple[str, str]:
@@ -30,7 +32,8 @@ def _side(text: str) -> dt.date | tuple[str, str]:
 
 
 @router.get("/v1/diff", responses={422: {"description": "RFC 9457 problem details"}})
-def get_diff(request: Request, old: Annotated[str, Query(description=SIDE)], new: Annotated[str, Query(description=SIDE)],
+def get_diff(request: Request, old: Annotated[str, Query(description=SIDE, json_schema_extra=SIDE_PATTERN)],
+             new: Annotated[str, Query(description=SIDE, json_schema_extra=SIDE_PATTERN)],
              list_id: Annotated[str | None, Query(alias="list")] = None) -> Any:
     """清单两个日期之间（版本切换的标准逐条比较），或同一标准两个版本之间逐条的变化 / the list's changes between two
     dates, or one standard's between two versions, clause by clause."""
