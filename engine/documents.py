@@ -19,11 +19,15 @@ PAGE_STYLE = ("body{font-family:sans-serif;margin:2em}table{border-collapse:coll
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def made_at() -> str:
+    """When a document was made, in China time as officials date their papers."""
+    return f"生成时间：{dt.datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}（北京时间）"
+
+
 def stamp(as_of: dt.date, rules_digest: str) -> list[str]:
     """What a forwarded copy must say to be read rightly: the day it judges as of, the rules it was
-    made from and when it was made (China time, as officials date their papers)."""
-    made = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
-    return [f"判定日期：{as_of}", f"规则摘要：{rules_digest}", f"生成时间：{made}（北京时间）"]
+    made from and when it was made."""
+    return [f"判定日期：{as_of}", f"规则摘要：{rules_digest}", made_at()]
 
 
 def html_page(title: str, style: str, body: list[str]) -> str:

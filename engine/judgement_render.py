@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
+from .documents import PAGE_STYLE, html_page, made_at, table_sheet, workbook_bytes
 from .judgement import Judgement
 from .questions import LABELS
 from .render import METHOD_WORDS, STATUS_WORDS
@@ -41,7 +41,7 @@ Judged = tuple[str, Judgement | str]
 def page(judgements: list[Judged], title: str = "重大事故隐患判定结果") -> str:
     """Well-formed HTML (also parseable as XML): one section per facility."""
     e = html.escape
-    parts = [f"<h1>{e(title)}</h1>"]
+    parts = [f"<h1>{e(title)}</h1>", f"<p>{made_at()}；每个场所的判定日期与规则摘要见其判定结论下。</p>"]
     for name, j in judgements:
         if isinstance(j, str):
             parts += ["<section>", f"<h2>{e(name)}</h2>", f'<p class="verdict">事实有误，未作判定</p><p>{e(j)}</p>',
