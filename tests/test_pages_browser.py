@@ -185,7 +185,7 @@ def test_inspection_form_judges_a_real_facility_and_prints_its_report(watched, s
 def test_a_gate_question_reveals_its_follow_ups_and_hides_them_again(watched, server):
     schema = _api(server, "/v1/facts")
     place_fact = schema["x-place-fact"]
-    kinds = [o["const"] for o in schema["properties"][place_fact].get("oneOf", []) if "const" in o]
+    kinds = _enum_codes(schema["properties"][place_fact])
     for kind in kinds:  # the first kind of place with a yes/no gate whose follow-up the judgement asks for
         questions = _questions(_api(server, "/v1/questionnaire", place_kind=kind, as_of=AS_OF))
         by_fact = {q["fact"]: q for q in questions}
@@ -245,11 +245,14 @@ def test_spreadsheet_round_trip_through_the_upload(watched, server, tmp_path):
     """Download the questionnaire sheet from the page, fill a row for a real facility, upload it,
     and read the verdict written beside it."""
     facts = yaml.safe_load((ROOT / "examples" / "kindergarten-fourth-floor.yaml").read_text(encoding="utf-8"))
-    place_fact = _api(server, "/v1/facts")["x-place-fact"]
+    schema = _api(server, "/v1/facts")
+    place_fact = schema["x-place-fact"]
     questionnaire = _api(server, "/v1/questionnaire", place_kind=facts[place_fact], as_of=AS_OF)
     page = watched.page
     page.goto(f"{server}/pages/check.html?place_kind={facts[place_fact]}&as_of={AS_OF}")
     page.wait_for_selector("body[data-ready=true]", timeout=WAIT)
+    template_url = server + page.get_attribute("#template", "href")
+    assert httpx.get(template_url, timeout=60).status_code == 200, f"{template_url} is not served (issue 14, point 2)"
     with page.expect_download() as download:
         page.click("#template")
     template = tmp_path / "检查表.xlsx"
@@ -260,8 +263,9 @@ def test_spreadsheet_round_trip_through_the_upload(watched, server, tmp_path):
     labels = {q["label"]: q for q in _questions(questionnaire)}
     header_row = max(range(1, min(sheet.max_row, 10) + 1),
                      key=lambda r: sum(any(str(c.value or "").startswith(label) for label in labels) for c in sheet[r]))
-    row = header_row + 1
-    filled = 0
+    row = next(r for r in range(header_row + 1, sheet.max_row + 2) if all(c.value is None for c in sheet[r]))
+    sheet.cell(row, 1, "测试幼儿园")  # the facility's name, in the first column
+    given = {place_fact: facts[place_fact]}
     for cell in sheet[header_row]:
         question = next((q for label, q in labels.items() if str(cell.value or "").startswith(label)), None)
         if question and question["fact"] in facts:
@@ -269,10 +273,10 @@ def test_spreadsheet_round_trip_through_the_upload(watched, server, tmp_path):
             if question["type"] == "boolean":
                 value = "是" if value else "否"
             elif question["type"] == "enum":
-                value = dict(zip(_choices(server, question["fact"]), question["answers"]))[value]
+                value = dict(zip(_enum_codes(schema["properties"][question["fact"]]), question["answers"]))[value]
             sheet.cell(row, cell.column, value)
-            filled += 1
-    assert filled > 10, "the template's headers should name the questionnaire's questions"
+            given[question["fact"]] = facts[question["fact"]]
+    assert len(given) > 10, "the template's headers should name the questionnaire's questions"
     filled_path = tmp_path / "填好的检查表.xlsx"
     book.save(filled_path)
 
@@ -281,12 +285,15 @@ def test_spreadsheet_round_trip_through_the_upload(watched, server, tmp_path):
     with page.expect_download() as download:
         page.locator("#judged-sheet").click(timeout=60_000)
     judged = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
-    expected = _judge(server, {k: v for k, v in facts.items()})["label"]
-    texts = [str(c.value) for s in judged.worksheets for r in s.iter_rows() for c in r if c.value is not None]
-    assert any(expected in text for text in texts), f"no cell says {expected}"
+    expected = _judge(server, given)["label"]
+    beside = [str(c.value) for c in judged.worksheets[0][row] if c.value is not None]  # the verdict beside the answers
+    assert any(expected in text for text in beside), f"row {row} does not say {expected}: {beside}"
     watched.screenshot("check-upload")
 
 
-def _choices(server: str, fact: str) -> list[str]:
-    prop = _api(server, "/v1/facts")["properties"][fact]
-    return [o["const"] for o in prop["oneOf"] if "const" in o] if "oneOf" in prop else [v for v in prop["enum"] if v]
+
+def _enum_codes(prop: dict) -> list[str]:
+    """An enum fact's codes in the facts schema (x-enum-labels; before issue 14's client fixes, oneOf)."""
+    if "x-enum-labels" in prop:
+        return list(prop["x-enum-labels"])
+    return [o["const"] for o in prop["oneOf"] if "const" in o]

@@ -1,1 +1,1 @@
-"""One APIRouter per resource, each included in create_app with one line."""
+"""The service's routes, one APIRouter per resource."""

@@ -31,7 +31,7 @@ def _side(text: str) -> dt.date | tuple[str, str]:
     return iso_date(text)
 
 
-@router.get("/v1/diff", responses={422: {"description": "RFC 9457 problem details"}})
+@router.get("/v1/diff", operation_id="diff", responses={422: {"description": "RFC 9457 problem details"}})
 def get_diff(request: Request, old: Annotated[str, Query(description=SIDE, json_schema_extra=SIDE_PATTERN)],
              new: Annotated[str, Query(description=SIDE, json_schema_extra=SIDE_PATTERN)],
              list_id: Annotated[str | None, Query(alias="list")] = None) -> Any:

@@ -11,14 +11,14 @@ let questionnaire = null;
 let judgement = null;
 let judging = 0; // the latest request's number: an older answer arriving late is dropped
 
-// An enum fact's answers: [code, label] pairs.
+// An enum fact's answers, [code, label] pairs, and a fact's label: as the facts schema gives them
+// (x-enum-labels and x-label; before issue 14's schema for client generators, oneOf titles and title).
 function choices(prop) {
-  if (prop.oneOf) return prop.oneOf.filter((o) => "const" in o).map((o) => [o.const, o.title ?? o.const]);
-  const labels = prop["x-enumNames"] || prop.enum;
-  return (prop.enum || []).filter((v) => v !== null).map((v, i) => [v, labels[i] ?? v]);
+  if (prop["x-enum-labels"]) return Object.entries(prop["x-enum-labels"]);
+  return (prop.oneOf || []).filter((o) => "const" in o).map((o) => [o.const, o.title ?? o.const]);
 }
 
-const labelOf = (fact) => props[fact]?.title || fact;
+const labelOf = (fact) => props[fact]?.["x-label"] || props[fact]?.title || fact;
 
 function input(q) {
   const name = q.fact;
