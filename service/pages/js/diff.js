@@ -21,10 +21,10 @@ function change(c) {
     el("div", { class: "sides" }, c.old ? side("旧", c.old) : null, c.new ? side("新", c.new) : null));
 }
 
-function versionDiff(v) {
+function versionDiff(v, heading = true) {
   const count = (kind) => v.changes.filter((c) => c.kind === kind).length;
   return el("section", { class: "version-diff" },
-    el("h3", {}, `${v.old_document} → ${v.new_document}`),
+    heading ? el("h3", {}, `${v.old_document} → ${v.new_document}`) : null,
     el("p", {}, `未变 ${v.unchanged} 条；新增 ${count("added")}，删除 ${count("removed")}，变更 ${count("changed")}`),
     v.method_changes.length ? el("ul", { class: "meta" }, v.method_changes.map((m) => el("li", {}, words.plain(m)))) : null,
     el("ol", { class: "changes" }, v.changes.map(change)));
@@ -32,11 +32,11 @@ function versionDiff(v) {
 
 function render(answer) {
   const d = answer.diff;
-  const head = answer.kind === "dates" ? `清单变化：${d.old} → ${d.new}` : `${d.standard}：${d.old_document} → ${d.new_document}`;
+  const head = answer.kind === "dates" ? `清单变化：${d.old} → ${d.new}` : `标准版本变化：${d.old_document} → ${d.new_document}`;
   const body = answer.kind === "dates"
     ? [el("h3", {}, "版本切换"), d.switched.length ? el("ul", {}, d.switched.map((s) => el("li", {}, s)))
       : el("p", {}, "两个日期适用的标准版本相同。"), d.versions.map(versionDiff)]
-    : [versionDiff(d)];
+    : [versionDiff(d, false)];
   fill($("#result"), el("h2", { id: "diff-title" }, head), body,
     el("p", { class: "meta" }, "规则摘要 ", el("code", {}, answer.rules_digest.slice(0, 12))));
 }
