@@ -16,8 +16,13 @@ MARKS = {"VERBATIM-PARTIAL": "原文（不完整）", "VERBATIM": "原文", "NOT
          "SECONDARY": "二手来源", "RECONSTRUCTED": "重建", "INFERRED": "推断", "de-noised": "已去除网页杂字",
          "trad→simp": "繁体转简体", "recalled as": "据回忆为", "not school-relevant": "与学校无关"}
 MARK_PATTERN = re.compile("|".join(re.escape(mark) for mark in sorted(MARKS, key=len, reverse=True)))  # longest first
+# A mark alone in brackets is often the English gloss of the words just before it (原文未能获取（NOT FOUND））:
+# said in Chinese it would repeat them, so it is left out after words that already say it.
+SAID_BEFORE = {"未找到": ("未能获取", "未找到", "未获取"), "未核实": ("未核实", "未经核实"), "二手来源": ("二手",)}
+GLOSS = re.compile("|".join(f"(?<={re.escape(words)})（{re.escape(mark)}）"
+                            for mark, said in SAID_BEFORE.items() for words in said))
 
 
 def plain(text: str | None) -> str:
     """The text with every provenance mark said in Chinese (an empty string for None)."""
-    return MARK_PATTERN.sub(lambda m: MARKS[m.group()], text or "")
+    return GLOSS.sub("", MARK_PATTERN.sub(lambda m: MARKS[m.group()], text or ""))

@@ -165,3 +165,14 @@ def test_list_api_json_and_html():
     assert html.headers["content-type"].startswith("text/html")
     ET.fromstring(html.text.removeprefix("<!DOCTYPE html>\n"))
     assert client.get("/v1/list", params={"list": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("marked, said", [
+    ("原文未能获取（NOT FOUND），尚未编码。", "原文未能获取，尚未编码。"),  # a gloss of the words before it goes
+    ("文号 4号 未核实（UNVERIFIED）。", "文号 4号 未核实。"),
+    ("要素（UNVERIFIED）", "要素（未核实）"),
+    ("VERBATIM-PARTIAL https://example.org/a（截断）", "原文（不完整） https://example.org/a（截断）"),
+    ("VERBATIM（trad→simp）", "原文（繁体转简体）"),
+])
+def test_provenance_marks_in_plain_chinese(marked, said):
+    assert plain(marked) == said
