@@ -8,16 +8,21 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 STAMP := $(VENV)/.installed
+# From Debian's packages (never a vendor's download): the browser tests' headless Chromium and its
+# driver, a Chinese font for the pages and the printed report, and the PostgreSQL server the tests
+# start (tests/postgres_server.py).
+SYSTEM_PACKAGES := chromium chromium-driver fonts-wqy-microhei postgresql
 
 .PHONY: run test lint
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.11 或 3.12 / Python 3.11 or 3.12 is required"; exit 1; }
-	@# the tests start a real PostgreSQL server (tests/postgres_server.py) from the Debian package's binaries
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
-	  else echo "测试需要 PostgreSQL：sudo apt-get install postgresql / the tests need PostgreSQL: sudo apt-get install postgresql"; \
-	  exit 1; fi; }
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		echo "安装系统软件包 / installing system packages:" $$missing; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test]'

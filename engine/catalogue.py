@@ -12,6 +12,7 @@ from .conditions import describe, facts_of
 from .judgement import Citation, citation
 from .notes import gap_text
 from .places import place_kinds
+from .provenance_words import DATE_STATUS
 from .schema import DateMark
 from .vocabulary import DEFAULT_LIMIT, Vocabulary
 
@@ -80,7 +81,7 @@ def standards(bundle: Bundle, day: dt.date) -> list[StandardView]:
 
 
 def _date(mark: DateMark | None) -> str:
-    return "—" if mark is None else f"{mark.date or '未知'}（{mark.status}）"
+    return "—" if mark is None else f"{mark.date or '未知'}（{DATE_STATUS[mark.status]}）"
 
 
 def criterion_view(bundle: Bundle, version: Version, compiled: CompiledCriterion) -> CriterionView:
@@ -125,4 +126,5 @@ def facts_schema(vocab: Vocabulary) -> dict[str, Any]:
             "description": "事实之间不能相互矛盾：x-constraints 所列的约束（JSON Schema 无法表达）不满足时，请求以 422 拒绝，"
                            "并点名相关的事实 / facts must not contradict each other: a request breaking one of "
                            "x-constraints (which JSON Schema cannot express) is refused with 422 naming the facts",
-            "type": "object", "additionalProperties": False, "properties": properties, "x-constraints": constraints}
+            "type": "object", "additionalProperties": False, "properties": properties, "x-constraints": constraints,
+            "x-place-fact": vocab.place_fact}  # the fact naming the kind of place, which questionnaires are for

@@ -16,7 +16,7 @@ from .access import AccessLog, log_access_to_stderr
 from .limits import BodyLimit
 from .openapi import TAGS, document_place_kinds
 from .recording import Recorder
-from .routers import decisions, diff, impact, judgements, operations, rules, sheets
+from .routers import decisions, diff, impact, judgements, operations, pages, rules, sheets
 from .settings import Settings
 
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     recorder = Recorder(settings)  # the decision log, and the rule store the processes (and replicas) share
     active = ActiveRules(settings.rules_dir, build_timeout=settings.build_timeout, store=recorder.rule_store())
     app = FastAPI(title="教育系统重大事故隐患判定服务 / Education major hazard judgement service",
-                  version=ENGINE_VERSION,
+                  version=ENGINE_VERSION, docs_url=None, redoc_url=None,  # /docs from this machine: routers/pages.py
                   description="按判定日期有效的标准版本判定场所事实：重大事故隐患 / 一般隐患 / 未发现隐患 / 无法判定。"
                               "错误以 RFC 9457 problem+json 返回。", openapi_tags=TAGS)
     app.state.rules = active
@@ -42,5 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (judgements.router, sheets.router, decisions.router, rules.router, diff.router, operations.router,
                    impact.router):
         app.include_router(router)
+    pages.install(app)
     document_place_kinds(app, active)
     return app

@@ -119,6 +119,7 @@ def test_text_html_and_xlsx_say_the_judgement_is_incomplete(judge):
     page = judgements.page([("食堂", j)])
     xml.dom.minidom.parseString(page)  # well-formed
     assert INCOMPLETE in page and "判定不完整" in page and "GB 35181-2025：整份标准有效但未编码" in page
+    assert "生成时间：" in page and j.provenance.rules_digest[:12] in page and f"判定日期：{TODAY}" in page
     book = openpyxl.load_workbook(io.BytesIO(judgements.spreadsheet([("食堂", j), ("宿舍", "facts refused")])))
     rows = list(book["判定结果"].iter_rows(values_only=True))
     assert rows[1][2] == INCOMPLETE and rows[1][4] == "不完整"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from fastapi.testclient import TestClient
 from cli import main as cli
 from engine import differences, listing, load
 from engine.present import lists
+from engine.provenance_words import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 29)
@@ -64,11 +68,48 @@ def test_xlsx_has_one_row_per_criterion_frozen_header_and_filters(bundle, tmp_pa
     path.write_bytes(lists.spreadsheet(doc))
     book = openpyxl.load_workbook(path)
     sheet = book["判定标准清单"]
-    ids = [row[11] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    header = 5  # under the title, the date judged as of, the rules digest and the time made
+    ids = [row[11] for row in sheet.iter_rows(min_row=header + 1, values_only=True)]
     assert len(ids) == len(set(ids)) == len(_criteria_in_force(bundle, TODAY, doc))
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    assert sheet.cell(1, 5).value == "条款原文" and sheet.column_dimensions["E"].width >= 60
+    assert sheet.freeze_panes == f"A{header + 1}" and sheet.auto_filter.ref.startswith(f"A{header}:")
+    assert sheet.cell(header, 5).value == "条款原文" and sheet.column_dimensions["E"].width >= 60
     assert "覆盖与缺口" in book.sheetnames
+
+
+def test_circulated_list_says_its_title_date_digest_and_time_made(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    book = openpyxl.load_workbook(io.BytesIO(lists.spreadsheet(doc)))
+    for sheet in book:
+        heading = [sheet.cell(row, 1).value for row in range(1, 5)]
+        assert heading[0] == doc.title and heading[1] == f"判定日期：{TODAY}"
+        assert heading[2] == f"规则摘要：{bundle.digest}" and re.fullmatch(r"生成时间：\d{4}-\d\d-\d\d \d\d:\d\d（北京时间）", heading[3])
+    for text in (lists.page(doc), lists.markdown(doc)):
+        assert f"判定日期：{TODAY}" in text and bundle.digest in text and "生成时间：" in text
+
+
+# The marks the rule files write for experts; a document for officials says them in Chinese.
+ENGLISH_MARKS = re.compile(r"VERBATIM|NOT FOUND|UNVERIFIED|SECONDARY|RECONSTRUCTED|INFERRED|assumed|not_found|"
+                           r"（(verbatim|secondary|unverified)）|de-noised|trad→simp")
+
+
+def test_circulated_list_says_provenance_in_chinese(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    book = openpyxl.load_workbook(io.BytesIO(lists.spreadsheet(doc)))
+    marked = [f"{sheet.title}!{cell.coordinate}: {cell.value}" for sheet in book for row in sheet.iter_rows()
+              for cell in row if isinstance(cell.value, str) and ENGLISH_MARKS.search(re.sub(r"https?://\S+", "", cell.value))]
+    assert not marked, marked[:5]
+    for text in (lists.page(doc), lists.markdown(doc)):
+        assert not ENGLISH_MARKS.search(re.sub(r"https?://\S+", "", text))
+    assert "（推定）" in lists.page(doc)  # a date's status, in words
+
+
+def test_html_list_opens_with_the_clauses_and_puts_the_gaps_after(bundle):
+    doc = listing.list_in_force(bundle, "education", TODAY)
+    page = lists.page(doc)
+    first_clause = page.index(doc.areas[0].standards[0].criteria[0].text)
+    gaps = page.index('<h2 id="gaps">')
+    assert first_clause < gaps and first_clause < 3000
+    assert all(page.index(html.escape(plain(gap))) > gaps for cov in doc.coverage for gap in cov.gaps)
 
 
 def test_html_is_well_formed_and_markdown_names_every_area(bundle):
@@ -129,3 +170,14 @@ def test_list_api_json_and_html():
     assert html.headers["content-type"].startswith("text/html")
     ET.fromstring(html.text.removeprefix("<!DOCTYPE html>\n"))
     assert client.get("/v1/list", params={"list": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("marked, said", [
+    ("原文未能获取（NOT FOUND），尚未编码。", "原文未能获取，尚未编码。"),  # a gloss of the words before it goes
+    ("文号 4号 未核实（UNVERIFIED）。", "文号 4号 未核实。"),
+    ("要素（UNVERIFIED）", "要素（未核实）"),
+    ("VERBATIM-PARTIAL https://example.org/a（截断）", "原文（不完整） https://example.org/a（截断）"),
+    ("VERBATIM（trad→simp）", "原文（繁体转简体）"),
+])
+def test_provenance_marks_in_plain_chinese(marked, said):
+    assert plain(marked) == said

@@ -10,7 +10,7 @@ import html
 
 from ..judgement import Judgement
 from ..questions import LABELS
-from .documents import PAGE_STYLE, html_page, table_sheet, workbook_bytes
+from .documents import PAGE_STYLE, html_page, made_at, table_sheet, workbook_bytes
 from .words import METHOD_WORDS, STATUS_WORDS, counts_cell, facts_shown, not_evaluated
 
 STYLE = ".verdict{font-size:1.3em;font-weight:bold}section{page-break-after:always}"
@@ -32,7 +32,7 @@ Judged = tuple[str, Judgement | str]
 def page(judgements: list[Judged], title: str = "重大事故隐患判定结果") -> str:
     """Well-formed HTML (also parseable as XML): one section per facility."""
     e = html.escape
-    parts = [f"<h1>{e(title)}</h1>"]
+    parts = [f"<h1>{e(title)}</h1>", f"<p>{made_at()}；每个场所的判定日期与规则摘要见其判定结论下。</p>"]
     for name, j in judgements:
         if isinstance(j, str):
             parts += ["<section>", f"<h2>{e(name)}</h2>", f'<p class="verdict">事实有误，未作判定</p><p>{e(j)}</p>',
