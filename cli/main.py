@@ -315,6 +315,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(1, f"{self.prog}: 参数错误 / error: {message}\n")
 
 
+def _place_kind_and_date(command: argparse.ArgumentParser) -> None:
+    """What a questionnaire or a sheet template is made for: a kind of place, on a date."""
+    command.add_argument("--place-kind", required=True,
+                         help="场所类型：代码或中文名（如 canteen 或 食堂）/ kind of place: code or Chinese label")
+    command.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hazard", description="教育系统重大事故隐患判定 / major accident hazard judgement")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -366,18 +373,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing_cmd.set_defaults(run=_cmd_list)
 
     questions = sub.add_parser("questions", help="某类场所的现场检查问卷 / the on-site questionnaire for a kind of place")
-    questions.add_argument("--place-kind", required=True,
-                           help="场所类型：代码或中文名（如 canteen 或 食堂）/ kind of place: code or Chinese label")
-    questions.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
+    _place_kind_and_date(questions)
     questions.add_argument("--format", choices=["md", "html", "xlsx", "json"], default="md")
     questions.add_argument("-o", "--output", type=Path, help="输出文件（xlsx 必须）/ output file (required for xlsx)")
     questions.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     questions.set_defaults(run=_cmd_questions)
 
     template = sub.add_parser("template", help="某类场所的检查表（xlsx，每行一个场所）/ the inspection spreadsheet")
-    template.add_argument("--place-kind", required=True,
-                          help="场所类型：代码或中文名（如 canteen 或 食堂）/ kind of place: code or Chinese label")
-    template.add_argument("--as-of", type=_date, help="判定日期，默认为中国时区今天 / date, default today (China)")
+    _place_kind_and_date(template)
     template.add_argument("-o", "--output", type=Path, required=True, help="输出的 xlsx 文件 / the xlsx file to write")
     template.add_argument("--rules", type=Path, default=BUNDLED_RULES)
     template.set_defaults(run=_cmd_template)
