@@ -360,3 +360,14 @@ def test_a_sheet_that_cannot_be_recorded_is_not_answered(tmp_path):
     assert refused.json()["title"].startswith("决定日志不可用") and "x-facilities-judged" not in refused.headers
     database.write(lambda conn: conn.execute("ALTER TABLE decisions_elsewhere RENAME TO decisions"))
     assert client.app.state.recorder.log.verify() == (0, None)
+
+
+def test_a_sheet_row_whose_name_the_log_cannot_keep_is_refused_naming_the_cell(tmp_path):
+    client = _client(tmp_path)
+    vocab = client.app.state.rules.bundle.vocabulary
+    template = client.get("/v1/sheets/template", params={"place_kind": "canteen", "as_of": AS_OF.isoformat()})
+    facts = next(f for f in FACTS if f.get(vocab.place_fact) == "canteen")
+    content = fill(template.content, [("一号食堂", answers(vocab, facts)), ("长" * 201, answers(vocab, facts))])
+    refused = client.post("/v1/sheets/judgements", content=content, headers={"Content-Type": XLSX_MEDIA_TYPE})
+    assert refused.status_code == 422 and refused.json()["cell"] == "A6" and "200" in refused.json()["detail"]
+    assert client.app.state.recorder.log.count() == 0  # nothing of the sheet recorded
