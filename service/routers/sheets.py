@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
