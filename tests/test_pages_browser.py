@@ -299,6 +299,7 @@ def _assess_on_the_page(watched, base: str, rules: Path) -> None:  # noqa: ANN00
     for row, t in zip(rows.all(), moved):
         assert [row.locator(c).inner_text() for c in (".old", ".new", ".count")] == [t["old"], t["new"], str(t["count"])]
         assert all(labels[key] in row.locator(".subjects").inner_text() for key in t["subjects"])
+    expect(page.locator(".completeness tr.moved")).to_have_count(len(report["completeness"]))
     expect(page.locator(".clause-impact .clause")).to_have_text([c["clause"] for c in report["clauses"]])
     expect(page.locator(".school-impact .school")).to_have_text([s["school"] for s in report["schools"] if s["changed"]])
     expect(page.locator(".changed-subject")).to_have_count(len(report["changed"]))
