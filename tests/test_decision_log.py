@@ -24,7 +24,11 @@ from engine.decisions import Database, Decision, DecisionLog
 from engine.decisions.database import migrations
 from engine.decisions.replay import recorded_engine, replay
 from engine.decisions.rule_sets import keep, read_files
+from engine.present.documents import XLSX_MEDIA_TYPE
+from engine.questions import LABELS
+from engine.sheets.template import NAME_HEADER
 from live_server import HAZARD, ROOT, copy_rules
+from sheet_fill import answers, fill, table
 from service import create_app
 from service.settings import Settings
 
@@ -316,3 +320,54 @@ def test_postgres_is_a_real_server(postgres_url):
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SHOW server_version").fetchone()[0].split(".")[0].isdigit()
         assert conn.info.server_version >= 120000
+
+
+def _filled_sheet(client: TestClient, kind: str) -> tuple[bytes, list[str]]:
+    """The template for a kind of place filled with each example of that kind, and the rows' names."""
+    template = client.get("/v1/sheets/template", params={"place_kind": kind, "as_of": AS_OF.isoformat()})
+    vocab = client.app.state.rules.bundle.vocabulary
+    examples = [(f"{p.stem}号楼", answers(vocab, f)) for p, f in zip(EXAMPLES, FACTS) if f.get(vocab.place_fact) == kind]
+    assert examples, kind
+    return fill(template.content, [examples[0], ("", {}), *examples[1:]]), [name for name, _ in examples]  # blank: not judged
+
+
+def test_every_row_of_an_uploaded_sheet_is_recorded_with_its_name(tmp_path):
+    client = _client(tmp_path)
+    content, names = _filled_sheet(client, "canteen")
+    judged = client.post("/v1/sheets/judgements", content=content, headers={"X-Request-ID": "req-sheet",
+                         "Content-Type": XLSX_MEDIA_TYPE})
+    assert judged.status_code == 200, judged.text
+    rows = table(judged.content)[1]
+    recorded = client.get("/v1/decisions", params={"request_id": "req-sheet", "limit": 500}).json()["items"]
+    assert sorted(d["subject"]["facility_id"] for d in recorded) == sorted(names) == sorted(
+        r[NAME_HEADER] for r in rows if r["判定结论"])
+    verdicts = {r[NAME_HEADER]: r["判定结果"] for r in rows if r["判定结论"]}
+    for decision in recorded:  # each record is the verdict written beside its row, and replays as recorded
+        assert LABELS[decision["classification"]] == verdicts[decision["subject"]["facility_id"]]
+        assert decision["as_of"] == AS_OF.isoformat() and decision["rules_digest"] == judged.headers["x-rules-digest"]
+        assert client.get(f"/v1/decisions/{decision['id']}/replay").json()["identical"]
+    assert client.app.state.recorder.log.verify() == (len(names), None)
+
+
+def test_a_sheet_that_cannot_be_recorded_is_not_answered(tmp_path):
+    client = _client(tmp_path)
+    content, _ = _filled_sheet(client, "canteen")
+    database = client.app.state.recorder.database
+    database.write(lambda conn: conn.execute("ALTER TABLE decisions RENAME TO decisions_elsewhere"))
+    refused = client.post("/v1/sheets/judgements", content=content, headers={
+        "Content-Type": XLSX_MEDIA_TYPE})
+    assert refused.status_code == 503 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["title"].startswith("决定日志不可用") and "x-facilities-judged" not in refused.headers
+    database.write(lambda conn: conn.execute("ALTER TABLE decisions_elsewhere RENAME TO decisions"))
+    assert client.app.state.recorder.log.verify() == (0, None)
+
+
+def test_a_sheet_row_whose_name_the_log_cannot_keep_is_refused_naming_the_cell(tmp_path):
+    client = _client(tmp_path)
+    vocab = client.app.state.rules.bundle.vocabulary
+    template = client.get("/v1/sheets/template", params={"place_kind": "canteen", "as_of": AS_OF.isoformat()})
+    facts = next(f for f in FACTS if f.get(vocab.place_fact) == "canteen")
+    content = fill(template.content, [("一号食堂", answers(vocab, facts)), ("长" * 201, answers(vocab, facts))])
+    refused = client.post("/v1/sheets/judgements", content=content, headers={"Content-Type": XLSX_MEDIA_TYPE})
+    assert refused.status_code == 422 and refused.json()["cell"] == "A6" and "200" in refused.json()["detail"]
+    assert client.app.state.recorder.log.count() == 0  # nothing of the sheet recorded

@@ -5,8 +5,11 @@ upload. Every page must request nothing off the machine and log no console error
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import shutil
+from pathlib import Path
 
 import httpx
 import openpyxl
@@ -17,9 +20,13 @@ from pypdf import PdfReader
 
 from browser import ARTIFACTS, launch, watched_page
 from live_server import ROOT, copy_rules, running_server
+from rule_text import copy_with_threshold, threshold_criterion
+
+from engine import load
 
 AS_OF = "2026-11-29"  # the README's date: GB 45067-2024 and the education guide in force
 EXAMPLES = ["kindergarten-fourth-floor", "canteen-lpg-cylinder-valve"]
+IMPACT_DAY = dt.date(2026, 1, 15)  # a percent threshold in force, as tests/test_impact.py moves it
 WAIT = 15_000  # ms: the shared 2-core machine can be slow
 
 
@@ -241,6 +248,86 @@ def test_diff_between_two_dates_and_two_versions(watched, server):
     expect(page.locator("#diff-title")).to_contain_text(f"{versions['old_document']} → {versions['new_document']}")
     expect(page.locator(".change")).to_have_count(len(versions["changes"]))
     watched.screenshot("diff-versions")
+
+
+def _refusal_logged(watched, status: int) -> None:  # noqa: ANN001
+    """The browser logs a refused request as a console error: that one (the impact's) is expected."""
+    logged = [e for e in watched.console_errors if f"status of {status}" in e and "/v1/admin/impact" in e]
+    assert logged, watched.console_errors
+    watched.console_errors.remove(logged[0])
+
+
+@pytest.fixture
+def impact_server(tmp_path):
+    """A server of its own whose rules directory holds an expert's edit not yet reloaded: a percent
+    threshold moved to 95 % (the candidate); (base, the rules directory)."""
+    rules = copy_rules(tmp_path / "rules")
+    with running_server(rules, token="page-token") as (base, _):
+        _, criterion = threshold_criterion(load(ROOT / "rules"), IMPACT_DAY)
+        copy_with_threshold(ROOT / "rules", tmp_path / "edit", criterion.id, 95)
+        shutil.rmtree(rules)
+        shutil.copytree(tmp_path / "edit", rules)
+        yield base, rules
+
+
+def test_impact_of_an_edit_shows_the_endpoints_transitions_and_refusals_in_words(browser, impact_server):
+    base, rules = impact_server
+    watched, context = watched_page(browser, base)
+    try:
+        _assess_on_the_page(watched, base, rules)
+    finally:
+        context.close()
+    watched.check_clean()
+
+
+def _assess_on_the_page(watched, base: str, rules: Path) -> None:  # noqa: ANN001
+    page = watched.page
+    page.goto(f"{base}/pages/diff.html")
+    page.wait_for_selector("body[data-ready=true]", timeout=WAIT)
+    page.fill("#admin-token", "page-token")
+    page.fill("#impact-date", str(IMPACT_DAY))
+    page.click("#impact-run")
+    page.wait_for_selector("body[data-assessed='1']", timeout=120_000)
+    report = httpx.post(f"{base}/v1/admin/impact", params={"as_of": str(IMPACT_DAY)},
+                        headers={"Authorization": "Bearer page-token"}, timeout=120).raise_for_status().json()
+    moved = [t for t in report["transitions"] if t["old"] != t["new"]]
+    assert moved, "the edit moved no verdict"
+    expect(page.locator("#impact-title")).to_have_text(report["title"])
+    rows = page.locator(".transitions tr.moved")
+    expect(rows).to_have_count(len(moved))
+    labels = {s["key"]: s["label"] for s in report["changed"]}
+    for row, t in zip(rows.all(), moved):
+        assert [row.locator(c).inner_text() for c in (".old", ".new", ".count")] == [t["old"], t["new"], str(t["count"])]
+        assert all(labels[key] in row.locator(".subjects").inner_text() for key in t["subjects"])
+    expect(page.locator(".completeness tr.moved")).to_have_count(len(report["completeness"]))
+    expect(page.locator(".clause-impact .clause")).to_have_text([c["clause"] for c in report["clauses"]])
+    expect(page.locator(".school-impact .school")).to_have_text([s["school"] for s in report["schools"] if s["changed"]])
+    expect(page.locator(".changed-subject")).to_have_count(len(report["changed"]))
+    expect(page.locator(".warnings li")).to_have_count(len(report["candidate_warnings"]))  # the candidate's lint
+    assert "page-token" not in page.url and page.evaluate("localStorage.length + sessionStorage.length") == 0
+    page.locator(".transitions").scroll_into_view_if_needed()
+    watched.screenshot("impact")
+
+    page.fill("#admin-token", "wrong-token")
+    page.click("#impact-run")
+    page.wait_for_selector("body[data-assessed='2']", timeout=WAIT)
+    expect(page.locator("#impact-result [role=alert]")).to_contain_text("管理令牌缺失或错误")
+    expect(page.locator("#impact-result [role=alert]")).to_contain_text("missing or wrong bearer token")  # the service's
+    _refusal_logged(watched, 401)
+
+    target = next(p for p in rules.rglob("*.yaml") if "percent: 95" in p.read_text(encoding="utf-8"))
+    lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines, 1) if "percent: 95" in line)
+    target.write_text("".join(lines).replace("percent: 95", "percent: ninety-five"), encoding="utf-8")
+    page.fill("#admin-token", "page-token")
+    page.click("#impact-run")
+    page.wait_for_selector("body[data-assessed='3']", timeout=120_000)
+    alert = page.locator("#impact-result [role=alert]")
+    expect(alert).to_contain_text("候选规则有误")
+    expect(alert.locator(".rule-problems li").first).to_contain_text(f"{target.name}:{number}")
+    _refusal_logged(watched, 422)
+    alert.scroll_into_view_if_needed()
+    watched.screenshot("impact-refused")
 
 
 def test_spreadsheet_round_trip_through_the_upload(watched, server, tmp_path):

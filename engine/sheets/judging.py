@@ -225,9 +225,11 @@ def _columns(head: tuple, facts: dict[str, FactDef]) -> tuple[list[Column], list
 
 @dataclass
 class RowResult:
-    """One facility: its judgement, and the cells marked bad (column index in the row -> reason)."""
+    """One facility: its judgement, the facts it was judged on (the bad cells left out), and the
+    cells marked bad (column index in the row -> reason)."""
 
     judgement: Judgement
+    facts: dict[str, object]
     bad: dict[int, str]
 
 
@@ -248,7 +250,7 @@ def judge_row(engine: Engine, sheet: ReadSheet, row: list[object]) -> RowResult:
             facts[column.fact], cell_of[column.fact] = value, j
     while True:  # each refusal leaves out at least one of the facts given: the loop ends
         try:
-            return RowResult(engine.judge(facts, sheet.as_of), bad)
+            return RowResult(engine.judge(facts, sheet.as_of), facts, bad)
         except FactError as exc:
             named = {name for p in exc.problems for name in (p.fact, *p.related)}
             if not named & facts.keys():  # nothing this row gave is refused: not the sheet's fault
@@ -273,23 +275,25 @@ def verdict_cells(j: Judgement, bad: dict[int, str], row_number: int) -> list[st
 
 @dataclass
 class RowVerdict:
-    """What is written beside one row: the verdict columns, the bad cells (column index in the
-    row -> reason) and the classification (None for a blank row, which is not judged)."""
+    """What is written beside one row: the verdict columns and the bad cells (column index in the
+    row -> reason); the judgement and the facts it was judged on (None for a blank row, which is
+    not judged)."""
 
     cells: list[str]
     bad: dict[int, str]
-    classification: str | None
+    judgement: Judgement | None = None
+    facts: dict[str, object] | None = None
 
 
 def verdicts(engine: Engine, sheet: ReadSheet, numbered: Iterable[tuple[int, list[object]]]) -> Iterator[RowVerdict]:
     """Each (index from row 5, row) judged in this process."""
     for r, row in numbered:
         if all(v is None or v == "" for v in row):
-            yield RowVerdict([""] * len(VERDICT_COLUMNS), {}, None)
+            yield RowVerdict([""] * len(VERDICT_COLUMNS), {})
             continue
         result = judge_row(engine, sheet, row)
-        yield RowVerdict(verdict_cells(result.judgement, result.bad, FIRST_ROW + r), result.bad,
-                         result.judgement.classification)
+        yield RowVerdict(verdict_cells(result.judgement, result.bad, FIRST_ROW + r), result.bad, result.judgement,
+                         result.facts)
 
 
 # judges a sheet's numbered rows, in order: in this process (verdicts) or in workers (engine.sheets.pool)
@@ -297,13 +301,25 @@ RowJudge = Callable[[ReadSheet, list[tuple[int, list[object]]]], Iterable[RowVer
 
 
 @dataclass
+class JudgedRow:
+    """A facility judged: its row in the sheet, the name in the row's first cell (None when blank),
+    the facts it was judged on, its judgement."""
+
+    row: int
+    name: str | None
+    facts: dict[str, object]
+    judgement: Judgement
+
+
+@dataclass
 class SheetOutcome:
-    """The judged workbook, and how its rows came out."""
+    """The judged workbook, and how its rows came out (the judged ones in sheet order)."""
 
     content: bytes
     judged: int
     by_classification: dict[str, int]
     bad_cells: int
+    rows: list[JudgedRow]
 
 
 def judge_sheet(data: bytes, engine: Engine, made: dt.datetime, as_of: dt.date | None = None,
@@ -320,12 +336,15 @@ def judge_sheet(data: bytes, engine: Engine, made: dt.datetime, as_of: dt.date |
         column.question = asked.get(column.fact)
     cells = SheetCells(rows=sheet.rows, verdict_headers=VERDICT_COLUMNS)
     counts = dict.fromkeys(LABELS, 0)
+    judged_rows: list[JudgedRow] = []
     numbered = list(enumerate(sheet.rows))
     judged = judge_rows(sheet, numbered) if judge_rows else verdicts(engine, sheet, numbered)
     for r, verdict in enumerate(progress(judged, len(numbered)) if progress else judged):
         cells.verdicts.append(verdict.cells)
         cells.bad.update({(r, j): reason for j, reason in verdict.bad.items()})
-        if verdict.classification:
-            counts[verdict.classification] += 1
+        if verdict.judgement is not None:
+            counts[verdict.judgement.classification] += 1
+            name = str(sheet.rows[r][0] if sheet.rows[r][0] is not None else "").strip()
+            judged_rows.append(JudgedRow(FIRST_ROW + r, name or None, verdict.facts or {}, verdict.judgement))
     content = workbook_bytes(workbook(doc, sheet.columns, made, cells))
-    return SheetOutcome(content, sum(counts.values()), counts, len(cells.bad))
+    return SheetOutcome(content, sum(counts.values()), counts, len(cells.bad), judged_rows)

@@ -40,6 +40,10 @@ export const api = {
   }),
   // old, new: each a date YYYY-MM-DD or STANDARD@VERSION (as `hazard diff` takes them)
   diff: (old, new_) => json(`/v1/diff?${query({ from: old, to: new_ })}`),
+  // the admin token goes in the header only: never in the address, never stored
+  impact: (token, asOf) => json(`/v1/admin/impact?${query({ as_of: asOf, format: "json" })}`, {
+    method: "POST", headers: { Authorization: `Bearer ${token}` },
+  }),
   templateUrl: (placeKind, asOf) => `/v1/sheets/template?${query({ place_kind: placeKind, as_of: asOf })}`,
   judgeSheet: async (file) => (await send("/v1/sheets/judgements", {
     method: "POST", headers: { "Content-Type": XLSX }, body: file,
