@@ -2,8 +2,8 @@
 
 `STAGES` runs in order over one LoadState: where the files are, the vocabulary, each standard
 version (each file's reuse written out first, engine/reuse.py), then what needs the whole bundle
-(ids, dates of sibling versions, `previous` links, what durable-rules can express), the lists and
-the places of the gaps. Each stage reports into the loader (file, line, field); their words are in
+(ids, the facts `ask_order` lists, dates of sibling versions, `previous` links, what durable-rules
+can express), the lists and the places of the gaps. Each stage reports into the loader (file, line, field); their words are in
 engine/rule_messages.py. A stage after a failed one still runs, so an expert sees every mistake in
 one pass; what a failed file leaves unknown is not checked again (no follow-on problems).
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import durable_backend
 from .bundle import Version
+from .conditions import _suggest, facts_of
 from .errors import RuleProblem
 from .rule_messages import words
 from .schema import ListFile
@@ -97,6 +98,26 @@ def ids_used_once(loader: _Loader, state: LoadState) -> None:
                 first[entry_id] = f"{version.file}:{doc.line_of(where)}"
 
 
+def ask_order(loader: _Loader, state: LoadState) -> None:
+    """`ask_order` lists facts of the vocabulary that the version's conditions read, each once."""
+    docs = _docs(loader)
+    known = list(state.vocabulary.facts) if state.vocabulary else []
+    for version in state.versions:
+        doc = docs[version.file]
+        read = set().union(*(facts_of(c.condition) for c in version.criteria),
+                           *(facts_of(r.category) for r in version.combined))
+        first: dict[str, str] = {}
+        for j, name in enumerate(version.meta.ask_order):
+            where = ("ask_order", j)
+            if name not in known:
+                _say(loader, doc, where, "ask_order_unknown", name=name, hint=_suggest(name, known))
+            elif name in first:
+                _say(loader, doc, where, "ask_order_twice", name=name, where=first[name])
+            elif name not in read:
+                _say(loader, doc, where, "ask_order_unread", name=name)
+            first.setdefault(name, f"{version.file}:{doc.line_of(where)}")
+
+
 def _overlap(a: Version, b: Version) -> bool:
     def span(v: Version):
         return v.meta.effective.date, v.meta.superseded.date if v.meta.superseded else None
@@ -162,6 +183,7 @@ STAGES: tuple[tuple[str, Callable[[_Loader, LoadState], None]], ...] = (
     ("vocabulary", vocabulary),
     ("standard versions", standard_versions),
     ("ids used once", ids_used_once),
+    ("ask order", ask_order),
     ("one version of a standard a day", one_version_a_day),
     ("previous links", previous_links),
     ("conditions durable-rules can express", expressible),

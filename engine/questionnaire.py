@@ -8,6 +8,8 @@ Everything is derived from the compiled conditions, never from description prose
   a fact asked unconditionally anywhere is a top-level question, otherwise it is asked under the
   union of the circumstances in which a criterion needs it;
 - derived facts are not asked: their definitions are, in their place;
+- within a section, the facts a version's `ask_order` lists come first, in its order (a
+  follow-up still after the questions it depends on);
 - an exemption or precondition is asked about only when an element it governs can hold, and then
   only once the governed elements' shared first condition holds (or once one of them is found).
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .bundle import Bundle, Version
+from .bundle import Bundle, Version, ask_ranks
 from .conditions import All, AnyOf, Compare, Node, describe, display_value, evaluate, expand, facts_of
 from .notes import gap_text
 from .places import place_kinds
@@ -339,10 +341,12 @@ def _drafts(entries: list[_Entry], vocab: Vocabulary) -> list[_Draft]:
     return list(drafts.values())
 
 
-def _asking_order(drafts: list[_Draft]) -> list[tuple[_Draft, int]]:
+def _asking_order(drafts: list[_Draft], ranks: dict[str, int]) -> list[tuple[_Draft, int]]:
     """A group's questions in the order they are asked, with their level: every follow-up after
-    each question it depends on and nested under the last of them; questions that open follow-ups
-    before those that do not; otherwise in the order the clauses read them."""
+    each question it depends on and nested under the last of them; the facts `ask_order` lists
+    (ranks) first, in its order; then questions that open follow-ups before those that do not;
+    otherwise in the order the clauses read them."""
+    drafts = sorted(drafts, key=lambda d: ranks.get(d.fact, len(ranks)))  # stable: unlisted keep their order
     here = {d.fact for d in drafts}
     placed: list[_Draft] = []
     pending = list(drafts)
@@ -362,7 +366,7 @@ def _asking_order(drafts: list[_Draft]) -> list[tuple[_Draft, int]]:
         while path and not any(path[-1] in gates[d.fact] for d in ready):
             path.pop()
         candidates = [d for d in ready if path and path[-1] in gates[d.fact]] or ready
-        chosen = min(candidates, key=lambda d: (not opens[d.fact], position[d.fact]))
+        chosen = min(candidates, key=lambda d: (ranks.get(d.fact, len(ranks)), not opens[d.fact], position[d.fact]))
         out.append((chosen, len(path)))
         asked.add(chosen.fact)
         path.append(chosen.fact)
@@ -442,11 +446,12 @@ def questionnaire(bundle: Bundle, place_kind: str, day: dt.date) -> Questionnair
         section = section_of(draft.home.clause, draft.home.version.meta.sections)
         sections[draft.home.version.key].setdefault(section, []).append(draft)
     numbers = itertools.count(1)
+    ranks = ask_ranks(encoded)
     standards = []
     for version in encoded:
         # sections whose questions wait for an element to be found (e.g. 5.1.2、5.1.3) after the others
         filled = sorted(sections[version.key].items(), key=lambda item: all(d.after_findings for d in item[1]))
-        groups = [_group(section, [_question(next(numbers), d, level, bundle) for d, level in _asking_order(drafts)])
+        groups = [_group(section, [_question(next(numbers), d, level, bundle) for d, level in _asking_order(drafts, ranks)])
                   for section, drafts in filled]
         if groups:
             meta = version.meta

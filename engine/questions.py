@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .bundle import Bundle, Version
+from .bundle import Bundle, Version, ask_ranks
 from .conditions import (NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, k_or, missing_behind,
                          ratio_of)
 from .method import Classification, Outcome, Plan, apply, classify, covering, outcomes
@@ -429,7 +429,11 @@ def ask(situation: Situation, needed: dict[str, list[str]]) -> MissingFacts:
     answer tried for what it does); for any verdict, a fact some answer to which changes the
     classification alone (e.g. establishing an exception that lowers a major). Ordered: questions
     any answer to which settles the verdict, then those some answer to which changes it, then
-    those that decide only together with others; a pair of facts after single facts."""
+    those that decide only together with others; a pair of facts after single facts; within each
+    of these, the facts the versions' `ask_order` lists first, in its order."""
+    ranks = ask_ranks(situation.versions)
+    if ranks:  # a stable sort: the facts not listed keep the order they were found in
+        needed = dict(sorted(needed.items(), key=lambda item: ranks.get(item[0], len(ranks))))
     asker = _Asker(situation, needed)
     vocab = situation.bundle.vocabulary
     entries = decisive_entries(situation)
