@@ -16,6 +16,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask_order_twice": ("ask_order 中 “{name}” 列了两次（已在 {where} 列出）", "'{name}' is listed twice in ask_order (also at {where})"),
     "ask_order_unread": ("本版本没有任何条件读取 “{name}”：ask_order 只排本版本要问的事实",
                          "no condition of this version reads '{name}': ask_order orders only what this version asks"),
+    "ask_order_before_gate": ("“{name}” 会排在所在章节 {section} 的 gate 之前提问：先列出 gate 的事实（{gate}）",
+                              "'{name}' would be asked before the gate of its section {section}: list the gate's facts ({gate}) first"),
     "not_expressible": ("durable-rules 无法表达该条件：{zh}", "durable-rules cannot express this condition: {en}"),
     # reuse stages (engine/reuse.py)
     "value_set_unknown": ("未知取值集 “{name}”{hint}（见词汇表 value_sets）",

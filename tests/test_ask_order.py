@@ -1,7 +1,8 @@
-"""`ask_order` (a version's facts asked first, in that order): the questionnaire and the decisive
-questions follow it, a follow-up still after the question it depends on, and the facts not listed
-keep the order the conditions read them in; the load stage "ask order" checks what it lists. The
-stage's mistakes as an expert meets them (file and line) are the broken-rules cases ask-order-*."""
+"""`ask_order` (a version's facts asked first, in that order): the questionnaire, the decisive
+questions and the fact asked next within an `all` follow it (a part of an `all` reading a listed
+fact counts as written first), and the facts not listed keep the order the conditions read them
+in; the load stage "ask order" checks what it lists. The stage's mistakes as an expert meets them
+(file and line) are the broken-rules cases ask-order-*."""
 
 from __future__ import annotations
 
@@ -62,9 +63,18 @@ def test_the_questionnaire_asks_the_listed_facts_first_in_their_order(tmp_path):
     assert _asked(root) == [("alarm_working", 0), ("floor_position", 0), ("floor_level", 0), ("exit_width", 1)]
 
 
-def test_a_listed_follow_up_still_waits_for_the_question_it_depends_on(tmp_path):
+def test_a_listed_fact_is_asked_before_what_its_all_writes_earlier(tmp_path):
+    # written `all: [floor_level ≥ 3, exit_width < 2]`: listed, exit_width is asked first and floor_level follows it
     root = _rules(tmp_path, ["exit_width", "alarm_working"])
-    assert _asked(root) == [("alarm_working", 0), ("floor_level", 0), ("exit_width", 1), ("floor_position", 0)]
+    assert _asked(root) == [("exit_width", 0), ("floor_level", 1), ("alarm_working", 0), ("floor_position", 0)]
+
+
+def test_the_fact_asked_next_within_an_all_follows_the_listed_order(tmp_path):
+    facts = {"place_kind": "dormitory", "alarm_working": True, "floor_position": "above_ground"}
+    for order, asked in ((None, ["floor_level"]), (["exit_width"], ["exit_width"])):
+        root = _rules(tmp_path / str(order), order)
+        judgement = engine.Engine(engine.load(root), "oracle").judge(facts, DAY)
+        assert judgement.missing_facts.names() == asked
 
 
 def test_the_decisive_questions_follow_the_listed_order_within_their_rank(tmp_path):
@@ -103,3 +113,14 @@ def _line_of_ask_order(tmp_path: Path) -> int:
 def test_the_stage_names_a_fact_no_condition_of_the_version_reads(tmp_path):
     problems = _stage_problems(_rules(tmp_path, ["alarm_working", "exit_width"], follow_up=False))
     assert [p.path for p in problems] == [("ask_order", 1)] and "没有任何条件读取 “exit_width”" in problems[0].zh
+
+
+def test_the_stage_wants_a_sections_gate_listed_before_what_it_guards(tmp_path):
+    gated = "sections:\n  - {clause: 第三条, gate: {fact: floor_position, eq: basement}}\n"
+    for order, flagged in ((["alarm_working"], [("ask_order", 0)]), (["floor_position", "alarm_working"], [])):
+        root = _rules(tmp_path / str(len(order)), order)
+        path = root / "standards" / "demo" / "2024.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("ask_order:", gated + "ask_order:", 1), encoding="utf-8")
+        problems = _stage_problems(root)
+        assert [p.path for p in problems] == flagged
+        assert all("gate 之前提问" in p.zh and "floor_position" in p.zh for p in problems)
