@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .bundle import Bundle, Version
+from .bundle import Bundle, Version, ask_ranks
 from .conditions import Kleene, Values, describe, facts_behind, missing_behind, negate
 from .coverage import applies_to_place, completeness
 from .judgement import CombinedOutcome, FactShown, Finding, Judgement, PendingException, Provenance, StandardInForce, citation
@@ -20,8 +20,9 @@ class _Explainer:
     """Findings, combined outcomes, pending exceptions and missing facts of one version's outcome."""
 
     def __init__(self, bundle: Bundle, version: Version, status: dict[str, Kleene], values: Values,
-                 submitted: dict[str, Any]):
+                 submitted: dict[str, Any], ranks: dict[str, int]):
         self.bundle, self.version, self.status, self.values, self.submitted = bundle, version, status, values, submitted
+        self.ranks = ranks  # the facts the versions' ask_order lists: asked for first
         self.findings: list[Finding] = []
         self.combined: list[CombinedOutcome] = []
         self.pending: dict[str, PendingException] = {}
@@ -53,7 +54,7 @@ class _Explainer:
             self._combined(rule, outcome)
 
     def _need(self, entry) -> None:  # noqa: ANN001
-        for name in missing_behind(entry.condition, self.values):
+        for name in missing_behind(entry.condition, self.values, self.ranks):
             ids = self.needed.setdefault(name, [])
             if entry.id not in ids:
                 ids.append(entry.id)
@@ -66,7 +67,7 @@ class _Explainer:
             known = self.pending[gate.id] = PendingException(
                 entry=gate.id, document_number=self.version.meta.document_number, clause=spec.clause, text=spec.text,
                 excluded_if=describe(out, vocab.facts, vocab.derived_labels()),
-                facts=missing_behind(gate.entry.condition, self.values), elements=[])
+                facts=missing_behind(gate.entry.condition, self.values, self.ranks), elements=[])
             self._need(gate.entry)
         known.elements.append(element)
 
@@ -92,7 +93,7 @@ class _Explainer:
         undecided = [e for e in spec.elements if outcome.counts.get(e, False) is None]
         major = outcome.combined[rule.id]
         if major is None and category is None:
-            for name in missing_behind(rule.category, self.values):
+            for name in missing_behind(rule.category, self.values, self.ranks):
                 ids = self.needed.setdefault(name, [])
                 if rule.id not in ids:
                     ids.append(rule.id)
@@ -134,8 +135,9 @@ def assess(bundle: Bundle, *, statuses: dict[str, Kleene], values: Values, submi
     found = outcomes(versions, statuses, place)
     classification = classify(found)
     explainers = []
+    ranks = ask_ranks(versions)
     for version, outcome in zip((v for v in versions if v.meta.encoded), found):
-        explainer = _Explainer(bundle, version, statuses, values, submitted)
+        explainer = _Explainer(bundle, version, statuses, values, submitted, ranks)
         explainer.explain(outcome)
         explainers.append(explainer)
     needed: dict[str, list[str]] = {}

@@ -77,6 +77,17 @@ class Version:
         return marks
 
 
+def ask_ranks(versions: list[Version]) -> dict[str, int]:
+    """The facts the versions declare in `ask_order`, each with its place: asked in this order
+    before every fact not listed (those keep the order the conditions read them in). The first
+    version's list comes first; a fact listed by two versions keeps its first place."""
+    ranks: dict[str, int] = {}
+    for version in versions:
+        for name in version.meta.ask_order:
+            ranks.setdefault(name, len(ranks))
+    return ranks
+
+
 @dataclass(frozen=True)
 class Bundle:
     vocabulary: Vocabulary

@@ -2,8 +2,8 @@
 
 `STAGES` runs in order over one LoadState: where the files are, the vocabulary, each standard
 version (each file's reuse written out first, engine/reuse.py), then what needs the whole bundle
-(ids, dates of sibling versions, `previous` links, what durable-rules can express), the lists and
-the places of the gaps. Each stage reports into the loader (file, line, field); their words are in
+(ids, the facts `ask_order` lists, dates of sibling versions, `previous` links, what durable-rules
+can express), the lists and the places of the gaps. Each stage reports into the loader (file, line, field); their words are in
 engine/rule_messages.py. A stage after a failed one still runs, so an expert sees every mistake in
 one pass; what a failed file leaves unknown is not checked again (no follow-on problems).
 """
@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import durable_backend
 from .bundle import Version
+from .conditions import _suggest, facts_of
 from .errors import RuleProblem
 from .rule_messages import words
-from .schema import ListFile
+from .schema import ListFile, clause_in_section
 from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -97,6 +98,55 @@ def ids_used_once(loader: _Loader, state: LoadState) -> None:
                 first[entry_id] = f"{version.file}:{doc.line_of(where)}"
 
 
+def _named_facts(raw: Any, vocabulary: Vocabulary) -> set[str]:
+    """The facts a condition as written reads (a derived fact: those of its definition)."""
+    if isinstance(raw, list):
+        return set().union(*(_named_facts(item, vocabulary) for item in raw))
+    if not isinstance(raw, dict):
+        return set()
+    name = raw.get("fact")
+    derived = vocabulary.derived.get(name) if isinstance(name, str) else None
+    own = facts_of(derived.condition) if derived else {name} if isinstance(name, str) else set()
+    return own.union(*(_named_facts(value, vocabulary) for value in raw.values()))
+
+
+def _gated(version: Version, vocabulary: Vocabulary) -> dict[str, tuple[str, set[str]]]:
+    """Each fact an element of a gated section reads beyond the gate: the section and its gate's facts."""
+    out: dict[str, tuple[str, set[str]]] = {}
+    for section in (s for s in version.meta.sections if s.gate is not None):
+        gate = _named_facts(section.gate, vocabulary)
+        for c in version.criteria:
+            if c.spec.clause != section.clause and clause_in_section(c.spec.clause, section.clause):
+                for name in facts_of(c.condition) - gate:
+                    out.setdefault(name, (section.clause, gate))
+    return out
+
+
+def ask_order(loader: _Loader, state: LoadState) -> None:
+    """`ask_order` lists facts of the vocabulary that the version's conditions read, each once, and
+    a section's gate before what the gate guards (listed alone, a fact would be asked before it)."""
+    docs = _docs(loader)
+    known = list(state.vocabulary.facts) if state.vocabulary else []
+    for version in state.versions:
+        gated = _gated(version, state.vocabulary) if version.meta.ask_order and state.vocabulary else {}
+        doc = docs[version.file]
+        read = set().union(*(facts_of(c.condition) for c in version.criteria),
+                           *(facts_of(r.category) for r in version.combined))
+        first: dict[str, str] = {}
+        for j, name in enumerate(version.meta.ask_order):
+            where = ("ask_order", j)
+            if name not in known:
+                _say(loader, doc, where, "ask_order_unknown", name=name, hint=_suggest(name, known))
+            elif name in first:
+                _say(loader, doc, where, "ask_order_twice", name=name, where=first[name])
+            elif name not in read:
+                _say(loader, doc, where, "ask_order_unread", name=name)
+            elif name in gated and not gated[name][1] & set(version.meta.ask_order[:j]):
+                section, gate = gated[name]
+                _say(loader, doc, where, "ask_order_before_gate", name=name, section=section, gate="、".join(sorted(gate)))
+            first.setdefault(name, f"{version.file}:{doc.line_of(where)}")
+
+
 def _overlap(a: Version, b: Version) -> bool:
     def span(v: Version):
         return v.meta.effective.date, v.meta.superseded.date if v.meta.superseded else None
@@ -162,6 +212,7 @@ STAGES: tuple[tuple[str, Callable[[_Loader, LoadState], None]], ...] = (
     ("vocabulary", vocabulary),
     ("standard versions", standard_versions),
     ("ids used once", ids_used_once),
+    ("ask order", ask_order),
     ("one version of a standard a day", one_version_a_day),
     ("previous links", previous_links),
     ("conditions durable-rules can express", expressible),

@@ -4,10 +4,13 @@ about one kind of place, grouped by standard and section, gate questions first.
 Everything is derived from the compiled conditions, never from description prose:
 - a criterion is asked about when its condition can hold for the kind of place (the condition is
   decided as far as the place fact alone decides it, and what the place settles is dropped);
-- inside an `all`, the facts of a later item are follow-ups of the earlier items ("只在……时填写");
+- inside an `all`, the facts of a later item are follow-ups of the earlier items ("只在……时填写"),
+  the items reading facts a version's `ask_order` lists counting as the earliest;
   a fact asked unconditionally anywhere is a top-level question, otherwise it is asked under the
   union of the circumstances in which a criterion needs it;
 - derived facts are not asked: their definitions are, in their place;
+- within a section, the facts a version's `ask_order` lists come first, in its order (a
+  follow-up still after the questions it depends on);
 - an exemption or precondition is asked about only when an element it governs can hold, and then
   only once the governed elements' shared first condition holds (or once one of them is found).
 """
@@ -22,8 +25,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .bundle import Bundle, Version
-from .conditions import All, AnyOf, Compare, Node, describe, display_value, evaluate, expand, facts_of
+from .bundle import Bundle, Version, ask_ranks
+from .conditions import All, AnyOf, Compare, Node, asked_first, describe, display_value, evaluate, expand, facts_of
 from .notes import gap_text
 from .places import place_kinds
 from .schema import FactDef, Section, clause_in_section
@@ -156,22 +159,22 @@ class _Entry:
     outer: _Circumstance  # when any of its questions is to be asked
 
 
-def _first_condition(node: Node | bool) -> Node | None:
+def _first_condition(node: Node | bool, ranks: dict[str, int]) -> Node | None:
     if isinstance(node, bool):
         return None
-    return node.items[0] if isinstance(node, All) else node
+    return asked_first(node.items, ranks)[0] if isinstance(node, All) else node
 
 
-def _gate_circumstance(governed: dict[str, Node | bool], all_of: str | None) -> _Circumstance:
+def _gate_circumstance(governed: dict[str, Node | bool], all_of: str | None, ranks: dict[str, int]) -> _Circumstance:
     """An exemption or precondition matters only when a governed element holds: its questions
     wait for the elements' shared first condition, or else for one of them to be found."""
-    firsts = {_first_condition(node) for node in governed.values()}
+    firsts = {_first_condition(node, ranks) for node in governed.values()}
     if len(firsts) == 1 and None not in firsts:
         return _Circumstance(conditions=(firsts.pop(),))
     return _Circumstance(found=tuple(governed), all_of=all_of)
 
 
-def _entries(version: Version, vocab: Vocabulary, kind: str) -> list[_Entry]:
+def _entries(version: Version, vocab: Vocabulary, kind: str, ranks: dict[str, int]) -> list[_Entry]:
     """The version's conditions that can hold for the kind of place, in file order, criteria
     first: a combined rule's place category is asked with the first element that reads its facts."""
     def scoped(node: Node) -> Node | bool:
@@ -189,7 +192,7 @@ def _entries(version: Version, vocab: Vocabulary, kind: str) -> list[_Entry]:
             if not governed:
                 continue
             every = version.meta.document_number if spec.governs is None else None
-            condition, outer = scoped(compiled.condition), _gate_circumstance(governed, every)
+            condition, outer = scoped(compiled.condition), _gate_circumstance(governed, every, ranks)
         if not isinstance(condition, bool):
             out.append(_Entry(version, spec.id, spec.clause, condition, outer))
     for rule in version.combined:
@@ -199,18 +202,21 @@ def _entries(version: Version, vocab: Vocabulary, kind: str) -> list[_Entry]:
     return out
 
 
-def _asked(node: Node, under: tuple[Node, ...] = ()) -> Iterator[tuple[str, tuple[Node, ...]]]:
-    """Each fact the condition reads, with the earlier items of the `all`s around it."""
+def _asked(node: Node, ranks: dict[str, int] | None = None,
+           under: tuple[Node, ...] = ()) -> Iterator[tuple[str, tuple[Node, ...]]]:
+    """Each fact the condition reads, with the items of the `all`s around it asked before it
+    (those written earlier, the parts reading facts the ask_order lists first)."""
     if isinstance(node, Compare):
         yield node.fact, under
         if node.other:
             yield node.other, under
     elif isinstance(node, AnyOf):
         for item in node.items:
-            yield from _asked(item, under)
+            yield from _asked(item, ranks, under)
     else:
-        for i, item in enumerate(node.items):
-            yield from _asked(item, under + node.items[:i])
+        items = asked_first(node.items, ranks)
+        for i, item in enumerate(items):
+            yield from _asked(item, ranks, under + items[:i])
 
 
 def _choices(definition: FactDef) -> list:
@@ -321,11 +327,11 @@ class _Draft:
         return bool(self.circumstances) and all(c.found for c in self.circumstances)
 
 
-def _drafts(entries: list[_Entry], vocab: Vocabulary) -> list[_Draft]:
+def _drafts(entries: list[_Entry], vocab: Vocabulary, ranks: dict[str, int]) -> list[_Draft]:
     """One draft per fact asked, in the order the entries first read them."""
     drafts: dict[str, _Draft] = {}
     for entry in entries:
-        for name, under in _asked(entry.condition):
+        for name, under in _asked(entry.condition, ranks):
             if name == vocab.place_fact:
                 continue
             # a question is never conditional on its own answer
@@ -339,10 +345,12 @@ def _drafts(entries: list[_Entry], vocab: Vocabulary) -> list[_Draft]:
     return list(drafts.values())
 
 
-def _asking_order(drafts: list[_Draft]) -> list[tuple[_Draft, int]]:
+def _asking_order(drafts: list[_Draft], ranks: dict[str, int]) -> list[tuple[_Draft, int]]:
     """A group's questions in the order they are asked, with their level: every follow-up after
-    each question it depends on and nested under the last of them; questions that open follow-ups
-    before those that do not; otherwise in the order the clauses read them."""
+    each question it depends on and nested under the last of them; the facts `ask_order` lists
+    (ranks) first, in its order; then questions that open follow-ups before those that do not;
+    otherwise in the order the clauses read them."""
+    drafts = sorted(drafts, key=lambda d: ranks.get(d.fact, len(ranks)))  # stable: unlisted keep their order
     here = {d.fact for d in drafts}
     placed: list[_Draft] = []
     pending = list(drafts)
@@ -362,7 +370,7 @@ def _asking_order(drafts: list[_Draft]) -> list[tuple[_Draft, int]]:
         while path and not any(path[-1] in gates[d.fact] for d in ready):
             path.pop()
         candidates = [d for d in ready if path and path[-1] in gates[d.fact]] or ready
-        chosen = min(candidates, key=lambda d: (not opens[d.fact], position[d.fact]))
+        chosen = min(candidates, key=lambda d: (ranks.get(d.fact, len(ranks)), not opens[d.fact], position[d.fact]))
         out.append((chosen, len(path)))
         asked.add(chosen.fact)
         path.append(chosen.fact)
@@ -435,10 +443,11 @@ def questionnaire(bundle: Bundle, place_kind: str, day: dt.date) -> Questionnair
     vocab = bundle.vocabulary
     kind = place_kind_code(vocab, place_kind)
     encoded = [v for v in bundle.versions_on(day) if v.meta.encoded]
+    ranks = ask_ranks(encoded)
     # the drafts come in the order the clauses first read them, so do the sections they fill
     # (a chapter's own clauses, e.g. 7.5, after its subsections 7.1～7.3 that precede them)
     sections: dict[str, dict[Section | None, list[_Draft]]] = defaultdict(dict)
-    for draft in _drafts([e for v in encoded for e in _entries(v, vocab, kind)], vocab):
+    for draft in _drafts([e for v in encoded for e in _entries(v, vocab, kind, ranks)], vocab, ranks):
         section = section_of(draft.home.clause, draft.home.version.meta.sections)
         sections[draft.home.version.key].setdefault(section, []).append(draft)
     numbers = itertools.count(1)
@@ -446,7 +455,7 @@ def questionnaire(bundle: Bundle, place_kind: str, day: dt.date) -> Questionnair
     for version in encoded:
         # sections whose questions wait for an element to be found (e.g. 5.1.2、5.1.3) after the others
         filled = sorted(sections[version.key].items(), key=lambda item: all(d.after_findings for d in item[1]))
-        groups = [_group(section, [_question(next(numbers), d, level, bundle) for d, level in _asking_order(drafts)])
+        groups = [_group(section, [_question(next(numbers), d, level, bundle) for d, level in _asking_order(drafts, ranks)])
                   for section, drafts in filled]
         if groups:
             meta = version.meta

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .bundle import Bundle, Version
+from .bundle import Bundle, Version, ask_ranks
 from .conditions import (NEGATED, Compare, Kleene, Node, Ref, Values, describe, display_value, evaluate, k_or, missing_behind,
                          ratio_of)
 from .method import Classification, Outcome, Plan, apply, classify, covering, outcomes
@@ -261,6 +261,7 @@ class _Asker:
         self.needed = needed
         self.vocab = situation.bundle.vocabulary
         self.conditions = situation.bundle.conditions
+        self.ranks = ask_ranks(situation.versions)
         self._leaves: dict[str, list[Compare]] = {}
 
     def leaves(self, name: str) -> list[Compare]:
@@ -338,11 +339,11 @@ class _Asker:
         if tried.classification != "indeterminate":
             return still
         opened = [n for t in tried.touched if tried.status[t] is None
-                  for n in missing_behind(self.conditions[t][1], tried.values)]
+                  for n in missing_behind(self.conditions[t][1], tried.values, self.ranks)]
         for outcome in tried.outcomes:  # an element that now holds asks for its undecided gates (仍继续使用)
             opened += [n for element, gates in outcome.undecided.items()
                        if tried.status[element] is True and self.s.status[element] is not True
-                       for g in gates for n in missing_behind(g.entry.condition, tried.values)]
+                       for g in gates for n in missing_behind(g.entry.condition, tried.values, self.ranks)]
         new = [n for n in dict.fromkeys(opened) if n not in asked and n not in self.needed]
         if not new:
             return f"{still}（取决于其他问题）"
@@ -429,8 +430,12 @@ def ask(situation: Situation, needed: dict[str, list[str]]) -> MissingFacts:
     answer tried for what it does); for any verdict, a fact some answer to which changes the
     classification alone (e.g. establishing an exception that lowers a major). Ordered: questions
     any answer to which settles the verdict, then those some answer to which changes it, then
-    those that decide only together with others; a pair of facts after single facts."""
+    those that decide only together with others; a pair of facts after single facts; within each
+    of these, the facts the versions' `ask_order` lists first, in its order."""
     asker = _Asker(situation, needed)
+    ranks = asker.ranks
+    if ranks:  # a stable sort: the facts not listed keep the order they were found in
+        needed = dict(sorted(needed.items(), key=lambda item: ranks.get(item[0], len(ranks))))
     vocab = situation.bundle.vocabulary
     entries = decisive_entries(situation)
     required = {n for n, ids in needed.items() if entries is None or entries.intersection(ids)}

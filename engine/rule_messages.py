@@ -11,6 +11,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "versions_overlap": ("与 {other} 的有效期重叠：同一标准同一天只能有一个版本有效",
                          "in force on the same days as {other}: one version per standard per day"),
     "previous_unknown": ("“{ref}” 不是本标准其他版本中的条款", "'{ref}' is not an entry of another version of this standard"),
+    "ask_order_unknown": ("ask_order 中的 “{name}” 不是词汇表中要回答的事实{hint}（派生事实不提问，问的是其定义中的事实）",
+                          "'{name}' in ask_order is not a fact of the vocabulary that is asked (derived facts are not asked)"),
+    "ask_order_twice": ("ask_order 中 “{name}” 列了两次（已在 {where} 列出）", "'{name}' is listed twice in ask_order (also at {where})"),
+    "ask_order_unread": ("本版本没有任何条件读取 “{name}”：ask_order 只排本版本要问的事实",
+                         "no condition of this version reads '{name}': ask_order orders only what this version asks"),
+    "ask_order_before_gate": ("“{name}” 会排在所在章节 {section} 的 gate 之前提问：先列出 gate 的事实（{gate}）",
+                              "'{name}' would be asked before the gate of its section {section}: list the gate's facts ({gate}) first"),
     "not_expressible": ("durable-rules 无法表达该条件：{zh}", "durable-rules cannot express this condition: {en}"),
     # reuse stages (engine/reuse.py)
     "value_set_unknown": ("未知取值集 “{name}”{hint}（见词汇表 value_sets）",

@@ -277,6 +277,7 @@ class VersionFile(_Strict):
     defaults: Defaults | None = None
     sections: list[Section] = []
     element_sets: dict[Identifier, list[Identifier]] = {}  # named element lists for combined rules
+    ask_order: list[Identifier] = []  # facts asked first, in this order (engine/bundle.py ask_ranks)
     criteria: list[Criterion] = []
     gaps: list[Gap] = []
     note: Text | None = None

@@ -35,7 +35,7 @@ def _copy(tmp_path: Path) -> Path:
 
 def test_the_stages_and_their_order():
     assert [name for name, _ in load_stages.STAGES] == [
-        "files in place", "vocabulary", "standard versions", "ids used once", "one version of a standard a day",
+        "files in place", "vocabulary", "standard versions", "ids used once", "ask order", "one version of a standard a day",
         "previous links", "conditions durable-rules can express", "lists", "gap places"]
 
 

@@ -69,6 +69,15 @@ def facts_of(node: Node) -> set[str]:
     return set().union(*(facts_of(i) for i in node.items))
 
 
+def asked_first(items: tuple[Node, ...], ranks: dict[str, int] | None) -> tuple[Node, ...]:
+    """The parts of an `all` in the order they are asked: those reading a fact that `ranks` (a
+    version's ask_order) lists first, by the first listed fact each reads; the rest as written."""
+    if not ranks:
+        return items
+    unlisted = len(ranks)
+    return tuple(sorted(items, key=lambda item: min((ranks.get(f, unlisted) for f in facts_of(item)), default=unlisted)))
+
+
 def leaf_count(node: Node) -> int:
     if isinstance(node, Compare):
         return 1
