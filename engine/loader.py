@@ -18,8 +18,10 @@ from . import load_stages, reuse, text_numbers
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
+from .rule_messages import words
 from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, Defaults, DerivedDef, DirectRule,
                      FactDef, Gap, ListFile, MethodSpec, PlaceGroup, Reading, Section, VersionFile, VocabularyFile)
+from .version_checks import VERSION_CHECKS, VersionInFile
 from .vocabulary import Constraint, DerivedFact, Vocabulary
 from .yaml_source import SourceDoc, read_file
 
@@ -282,13 +284,14 @@ class _Loader:
             self.unreadable_standards.add(path.parent.name)
             return None
         say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731
-        self._version_consistency(doc, meta)
+        checked = VersionInFile(meta, vocab, frozenset(self.broken_hazards))
+        for _, check in VERSION_CHECKS:
+            for where, key, names in check(checked):
+                say(where, *words(key, **names))
         if vocab is None:
             return Version(path.parent.name, path.stem, doc.file, meta, (), ())
         parser = ConditionParser(vocab.facts, lambda n: vocab.derived[n].condition if n in vocab.derived else None,
                                  list(vocab.derived), frozenset(self.broken))
-        self._hazard_kinds(meta, vocab, self.broken_hazards, say)
-        self._gap_places(meta, vocab, say)
         criteria = []
         for i, criterion in enumerate(meta.criteria):
             where = ("criteria", i)
@@ -306,28 +309,6 @@ class _Loader:
             if node is not None:
                 combined.append(CompiledCombined(rule, node, doc.line_of(("method", "combined", i))))
         return Version(path.parent.name, path.stem, doc.file, meta, tuple(criteria), tuple(combined))
-
-    @staticmethod
-    def _gap_places(meta: VersionFile, vocab: Vocabulary, say) -> None:
-        kinds = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
-        for i, gap in enumerate(meta.gaps):
-            for j, place in enumerate(gap.places if isinstance(gap.places, list) else []):
-                if place not in kinds:
-                    say(("gaps", i, "places", j), f"未知场所类型 “{place}”{_suggest(place, list(kinds))}",
-                        f"unknown place kind '{place}'{_suggest_en(place, list(kinds))}")
-            if gap.places == []:
-                say(("gaps", i, "places"), "places 不能为空列表：不涉及任何场所时写 none，涉及一切场所时写 all",
-                    "places must not be an empty list: write none (no place) or all (every place)")
-
-    @staticmethod
-    def _hazard_kinds(meta: VersionFile, vocab: Vocabulary, broken: set[str], say) -> None:
-        named = [(("criteria", i, "hazards", j), h) for i, c in enumerate(meta.criteria) for j, h in enumerate(c.hazards)]
-        if meta.precedence:
-            named += [(("precedence", "yields_on", j), h) for j, h in enumerate(meta.precedence.yields_on)]
-        for where, hazard in named:
-            if hazard not in vocab.hazards and hazard not in broken:
-                say(where, f"未知隐患类型 “{hazard}”{_suggest(hazard, list(vocab.hazards))}（见词汇表 hazards）",
-                    f"unknown hazard kind '{hazard}' (see hazards in the vocabulary)")
 
     def _scope(self, applies_to: list[str] | None, vocab: Vocabulary, where: tuple, say) -> Node | None | bool:
         """applies_to as a condition on the place fact (None: everywhere; False: invalid)."""
@@ -351,68 +332,6 @@ class _Loader:
             return False
         leaves = tuple(Compare(place, "eq", k) for k in applies_to)
         return leaves[0] if len(leaves) == 1 else AnyOf(leaves)
-
-    def _version_consistency(self, doc: SourceDoc, meta: VersionFile) -> None:
-        issued, effective = meta.issued.date, meta.effective.date
-        if issued and effective and effective < issued:
-            self.problem(doc, ("effective", "date"), "实施日期早于发布日期", "effective date is before the issue date")
-        if meta.superseded and meta.superseded.date and effective and meta.superseded.date <= effective:
-            self.problem(doc, ("superseded", "date"), "废止日期不晚于实施日期", "superseded date is not after the effective date")
-        if not meta.encoded:
-            if meta.criteria or meta.method:
-                self.problem(doc, ("encoded",), "encoded: false 的版本不能有 criteria 或 method",
-                             "a version with encoded: false must not have criteria or method")
-            return
-        if meta.method is None:
-            self.problem(doc, ("encoded",), "已编码的版本须写明判定方法 method", "an encoded version needs a method")
-            return
-        clauses = [section.clause for section in meta.sections]
-        for i, clause in enumerate(clauses):
-            if clause in clauses[:i]:
-                self.problem(doc, ("sections", i, "clause"), f"章节 “{clause}” 重复", f"section '{clause}' is listed twice")
-        methods = {c.id: c.method for c in meta.criteria}
-        if any(m == "direct" for m in methods.values()) and meta.method.direct is None:
-            self.problem(doc, ("method", "direct"), "有直接判定要素，但 method 中没有 direct 规则",
-                         "there are direct elements but method has no direct rule")
-        counted: set[str] = set()
-        for i, rule in enumerate(meta.method.combined):
-            for j, element in enumerate(rule.elements):
-                if methods.get(element) != "combined":
-                    self.problem(doc, ("method", "combined", i, "elements", j),
-                                 f"“{element}” 不是本版本中 method: combined 的要素",
-                                 f"'{element}' is not a combined element of this version")
-                counted.add(element)
-            if len(set(rule.elements)) != len(rule.elements):
-                self.problem(doc, ("method", "combined", i, "elements"), "要素列表中有重复", "duplicate elements")
-            if rule.at_least > len(rule.elements):
-                self.problem(doc, ("method", "combined", i, "at_least"),
-                             f"阈值 {rule.at_least} 大于要素数 {len(rule.elements)}，永远无法达到",
-                             f"threshold {rule.at_least} exceeds the {len(rule.elements)} elements: it can never be met")
-        for i, criterion in enumerate(meta.criteria):
-            where = ("criteria", i)
-            if criterion.method == "combined" and criterion.id not in counted:
-                self.problem(doc, where + ("method",), "综合判定要素未被任何综合判定规则计数",
-                             "this combined element is counted by no combined rule")
-            if criterion.method in ("exemption", "precondition"):
-                if criterion.reading is None:
-                    self.problem(doc, where + ("method",),
-                                 "不应判定情形（exemption）与判定前提（precondition）须写明 reading：kind 为 exception"
-                                 "（确认成立才改变判定，未知时要素照常计入并列为待确认）或 definition（属于隐患定义的一部分，"
-                                 "未知时无法判定），basis 写明所依据的条款",
-                                 "an exemption or precondition must declare its reading: kind exception (changes the "
-                                 "verdict only once established) or definition (part of the hazard's definition: unknown "
-                                 "leaves the verdict indeterminate), with the clause it rests on in basis")
-                for j, target in enumerate(criterion.governs or []):
-                    if methods.get(target) not in ("direct", "combined"):
-                        self.problem(doc, where + ("governs", j), f"“{target}” 不是本版本的直接或综合判定要素",
-                                     f"'{target}' is not a direct or combined element of this version")
-            else:
-                if criterion.governs is not None:
-                    self.problem(doc, where + ("governs",), "只有 exemption 与 precondition 可以写 governs",
-                                 "only exemption and precondition entries take governs")
-                if criterion.reading is not None:
-                    self.problem(doc, where + ("reading",), "只有 exemption 与 precondition 可以写 reading",
-                                 "only exemption and precondition entries take reading")
 
     def list_file(self, path: Path, vocab: Vocabulary | None, versions: list[Version]) -> ListFile | None:
         doc = self.read(path)

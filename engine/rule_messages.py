@@ -1,5 +1,5 @@
-"""The words of the loader stages' problems (engine/load_stages.py, engine/reuse.py), in one
-place: Chinese, then English. Each entry is formatted with the names the stage gives (str.format)."""
+"""The words of the loader stages' problems (engine/load_stages.py, engine/version_checks.py,
+engine/reuse.py), in one place: Chinese, then English. Each entry is formatted with the names the stage gives (str.format)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask_order_before_gate": ("“{name}” 会排在所在章节 {section} 的 gate 之前提问：先列出 gate 的事实（{gate}）",
                               "'{name}' would be asked before the gate of its section {section}: list the gate's facts ({gate}) first"),
     "not_expressible": ("durable-rules 无法表达该条件：{zh}", "durable-rules cannot express this condition: {en}"),
+    # the checks of one version file (engine/version_checks.py)
+    "effective_before_issued": ("实施日期早于发布日期", "effective date is before the issue date"),
+    "superseded_not_after_effective": ("废止日期不晚于实施日期", "superseded date is not after the effective date"),
+    "not_encoded_has_entries": ("encoded: false 的版本不能有 criteria 或 method",
+                                "a version with encoded: false must not have criteria or method"),
+    "encoded_needs_method": ("已编码的版本须写明判定方法 method", "an encoded version needs a method"),
+    "section_twice": ("章节 “{clause}” 重复", "section '{clause}' is listed twice"),
+    "direct_rule_missing": ("有直接判定要素，但 method 中没有 direct 规则",
+                            "there are direct elements but method has no direct rule"),
+    "combined_element_unknown": ("“{element}” 不是本版本中 method: combined 的要素",
+                                 "'{element}' is not a combined element of this version"),
+    "combined_elements_twice": ("要素列表中有重复", "duplicate elements"),
+    "combined_unreachable": ("阈值 {at_least} 大于要素数 {count}，永远无法达到",
+                             "threshold {at_least} exceeds the {count} elements: it can never be met"),
+    "combined_element_uncounted": ("综合判定要素未被任何综合判定规则计数", "this combined element is counted by no combined rule"),
+    "reading_missing": ("不应判定情形（exemption）与判定前提（precondition）须写明 reading：kind 为 exception"
+                        "（确认成立才改变判定，未知时要素照常计入并列为待确认）或 definition（属于隐患定义的一部分，"
+                        "未知时无法判定），basis 写明所依据的条款",
+                        "an exemption or precondition must declare its reading: kind exception (changes the "
+                        "verdict only once established) or definition (part of the hazard's definition: unknown "
+                        "leaves the verdict indeterminate), with the clause it rests on in basis"),
+    "governs_unknown": ("“{target}” 不是本版本的直接或综合判定要素", "'{target}' is not a direct or combined element of this version"),
+    "governs_not_taken": ("只有 exemption 与 precondition 可以写 governs", "only exemption and precondition entries take governs"),
+    "reading_not_taken": ("只有 exemption 与 precondition 可以写 reading", "only exemption and precondition entries take reading"),
+    "hazard_unknown": ("未知隐患类型 “{hazard}”{hint}（见词汇表 hazards）",
+                       "unknown hazard kind '{hazard}' (see hazards in the vocabulary)"),
+    "gap_place_unknown": ("未知场所类型 “{place}”{hint}", "unknown place kind '{place}'{hint_en}"),
+    "gap_places_empty": ("places 不能为空列表：不涉及任何场所时写 none，涉及一切场所时写 all",
+                         "places must not be an empty list: write none (no place) or all (every place)"),
     # reuse stages (engine/reuse.py)
     "value_set_unknown": ("未知取值集 “{name}”{hint}（见词汇表 value_sets）",
                           "unknown value set '{name}' (see value_sets in the vocabulary)"),
