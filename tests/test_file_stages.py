@@ -1,0 +1,136 @@
+"""The checks of one version file (engine/version_checks.py) one by one, on the broken-rules
+corpus's valid base changed in one place: each check finds that mistake, and nothing on the valid
+base. The same mistakes as an expert meets them, file and line, are cases of the broken-rules corpus."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from engine import version_checks
+from engine.loader import load
+from engine.rule_messages import words
+from engine.schema import VersionFile
+
+BASE = Path(__file__).resolve().parent / "broken_rules" / "_valid-base"
+VOCABULARY = load(BASE).vocabulary
+VALID = yaml.safe_load((BASE / "standards" / "demo" / "2024.yaml").read_text(encoding="utf-8"))
+COMBINED = {"id": "demo.c1", "clause": "第四条", "text": "下列要素 2 条以上的。", "text_status": "verbatim",
+            "source": "示例来源", "category": {"label": "学生宿舍", "condition": {"fact": "place_kind", "eq": "dormitory"}},
+            "elements": ["demo.3", "demo.4"], "elements_status": "verbatim", "at_least": 2, "threshold_status": "verbatim"}
+
+
+def _element(entry_id: str, method: str, **more) -> dict:
+    return {**VALID["criteria"][1], "id": entry_id, "method": method, **more}
+
+
+def _with_combined(data: dict) -> None:
+    data["criteria"] += [_element("demo.3", "combined"), _element("demo.4", "combined")]
+    data["method"]["combined"] = [copy.deepcopy(COMBINED)]
+
+
+def _found(name: str, change=None, vocabulary=VOCABULARY) -> list[tuple[tuple, str]]:
+    """What the check `name` finds in the valid base after `change`, as (field path, message key)."""
+    data = copy.deepcopy(VALID)
+    if change:
+        change(data)
+    checked = version_checks.VersionInFile(VersionFile.model_validate(data), vocabulary)
+    return [(where, key) for where, key, _ in dict(version_checks.VERSION_CHECKS)[name](checked)]
+
+
+def test_the_checks_and_their_order():
+    assert [name for name, _ in version_checks.VERSION_CHECKS] == [
+        "dates in order", "encoded with a method, or nothing to judge", "sections listed once",
+        "a direct rule for direct elements", "combined rules count combined elements", "every combined element counted",
+        "readings and governs", "hazard kinds known", "gaps' places known"]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in version_checks.VERSION_CHECKS])
+def test_each_check_finds_nothing_on_the_valid_base(name):
+    assert _found(name) == []
+
+
+def test_dates_in_order():
+    def early(data):
+        data["effective"]["date"] = data["issued"]["date"].replace(year=2023)
+        data["superseded"] = {"date": data["effective"]["date"], "status": "verbatim"}
+    assert _found("dates in order", early) == [(("effective", "date"), "effective_before_issued"),
+                                               (("superseded", "date"), "superseded_not_after_effective")]
+
+
+def test_encoded_with_a_method_or_nothing_to_judge():
+    assert _found("encoded with a method, or nothing to judge", lambda d: d.update(encoded=False)) == [
+        (("encoded",), "not_encoded_has_entries")]
+    assert _found("encoded with a method, or nothing to judge", lambda d: d.pop("method")) == [
+        (("encoded",), "encoded_needs_method")]
+
+
+def test_the_entries_are_not_checked_against_each_other_without_a_method():
+    def twice(data):
+        data.pop("method")
+        data["sections"] = [{"clause": "第三条", "title": "甲"}, {"clause": "第三条", "title": "乙"}]
+    assert _found("sections listed once", twice) == [] and _found("a direct rule for direct elements", twice) == []
+
+
+def test_sections_listed_once():
+    def twice(data):
+        data["sections"] = [{"clause": "第三条", "title": "甲"}, {"clause": "第三条", "title": "乙"}]
+    assert _found("sections listed once", twice) == [(("sections", 1, "clause"), "section_twice")]
+
+
+def test_a_direct_rule_for_direct_elements():
+    assert _found("a direct rule for direct elements", lambda d: d["method"].pop("direct")) == [
+        (("method", "direct"), "direct_rule_missing")]
+
+
+def test_combined_rules_count_combined_elements_each_once_and_can_be_met():
+    def wrong(data):
+        _with_combined(data)
+        data["method"]["combined"][0].update(elements=["demo.1", "demo.3", "demo.3"], at_least=4)
+    assert _found("combined rules count combined elements", wrong) == [
+        (("method", "combined", 0, "elements", 0), "combined_element_unknown"),
+        (("method", "combined", 0, "elements"), "combined_elements_twice"),
+        (("method", "combined", 0, "at_least"), "combined_unreachable")]
+
+
+def test_every_combined_element_counted():
+    def uncounted(data):
+        _with_combined(data)
+        data["method"]["combined"][0].update(elements=["demo.3"], at_least=1)
+    assert _found("every combined element counted", uncounted) == [(("criteria", 3, "method"), "combined_element_uncounted")]
+
+
+def test_readings_and_governs():
+    def wrong(data):
+        data["criteria"][0]["governs"] = ["demo.2"]
+        data["criteria"].append(_element("demo.5", "exemption", governs=["demo.9"]))
+    assert _found("readings and governs", wrong) == [(("criteria", 0, "governs"), "governs_not_taken"),
+                                                     (("criteria", 2, "method"), "reading_missing"),
+                                                     (("criteria", 2, "governs", 0), "governs_unknown")]
+
+
+def test_hazard_kinds_known_and_not_checked_without_a_vocabulary():
+    def unknown(data):
+        data["criteria"][0]["hazards"] = ["no_such_hazard"]
+    assert _found("hazard kinds known", unknown) == [(("criteria", 0, "hazards", 0), "hazard_unknown")]
+    assert _found("hazard kinds known", unknown, vocabulary=None) == []
+
+
+def test_gaps_places_known():
+    def gaps(data):
+        data["gaps"] = [{"clause": "第五条", "cause": "not_found", "reason": "未找到原文", "places": ["dormitry"]},
+                        {"clause": "第六条", "cause": "not_found", "reason": "未找到原文", "places": []}]
+    assert _found("gaps' places known", gaps) == [(("gaps", 0, "places", 0), "gap_place_unknown"),
+                                                  (("gaps", 1, "places"), "gap_places_empty")]
+
+
+def test_a_gap_place_misspelt_is_suggested_in_both_languages():
+    data = copy.deepcopy(VALID)
+    data["gaps"] = [{"clause": "第五条", "cause": "not_found", "reason": "未找到原文", "places": ["dormitry"]}]
+    checked = version_checks.VersionInFile(VersionFile.model_validate(data), VOCABULARY)
+    [(_, key, names)] = version_checks.gaps_places(checked)
+    assert words(key, **names) == ("未知场所类型 “dormitry”（是否想写 “dormitory”？）",
+                                   "unknown place kind 'dormitry' (did you mean 'dormitory'?)")
