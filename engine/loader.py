@@ -10,7 +10,6 @@ import difflib
 import hashlib
 import traceback
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,7 +21,8 @@ from .rule_messages import words
 from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, Defaults, DerivedDef, DirectRule,
                      FactDef, Gap, ListFile, MethodSpec, PlaceGroup, Reading, Section, VersionFile, VocabularyFile)
 from .version_checks import VERSION_CHECKS, VersionInFile
-from .vocabulary import Constraint, DerivedFact, Vocabulary
+from .vocabulary import Vocabulary
+from .vocabulary_checks import VOCABULARY_CHECKS, VocabularyInFile, VocabularyState
 from .yaml_source import SourceDoc, read_file
 
 
@@ -138,81 +138,24 @@ class _Loader:
 
     # -- vocabulary ----------------------------------------------------------------------
     def vocabulary(self, files: list[Path]) -> Vocabulary | None:
-        facts: dict[str, FactDef] = {}
-        derived_raw: dict[str, tuple[SourceDoc, Any]] = {}
-        seen: dict[str, str] = {}
-        places: list[tuple[str, SourceDoc]] = []
-        hazards: dict[str, str] = {}
-        constraints: list[tuple[SourceDoc, str, ConstraintDef]] = []
         read = [doc for doc in map(self.read, files) if doc is not None]
         self.vocabulary_complete = len(read) == len(files)
         reused = reuse.expand_vocabulary(read, self.problems)
         self.broken |= reused.broken
         self.places = reused.places
-        for doc in (self.expanded(old, new) for old, new in zip(read, reused.docs)):
-            try:
-                parsed = VocabularyFile.model_validate(doc.data)
-                sections = (("facts", parsed.facts), ("derived", parsed.derived))
-                for name, label in parsed.hazards.items():
-                    if name in hazards:
-                        self.problem(doc, ("hazards", name), f"隐患类型 “{name}” 重复定义", f"hazard kind '{name}' is defined twice")
-                    hazards[name] = label
-                constraints += [(doc, name, c) for name, c in parsed.constraints.items()]
-            except ValidationError as exc:
-                self.problems += _pydantic_problems(doc, exc)
-                sections = self._salvage(doc)
-                hazards = {**self._salvage_hazards(doc), **hazards}
-            for section, entries in sections:
-                for name, definition in entries.items():
-                    if name in seen:
-                        self.problem(doc, (section, name), f"事实名 “{name}” 重复（已在 {seen[name]} 定义）",
-                                     f"fact '{name}' is defined twice (also in {seen[name]})")
-                        continue
-                    seen[name] = f"{doc.file}:{doc.line_of((section, name))}"
-                    if section == "facts":
-                        facts[name] = definition
-                        if definition.place:
-                            places.append((name, doc))
-                    else:
-                        derived_raw[name] = (doc, definition)
-        if not facts:
-            if self.vocabulary_complete and not self.broken:  # else the unreadable file says why
-                self.problems.append(RuleProblem(self.name(self.root / "facts"), None, (), "没有找到事实词汇表",
-                                                 "no fact vocabulary found"))
-            self.vocabulary_complete = False
-            return None
-        for name, doc in places[1:]:
-            first, first_doc = places[0]
-            self.problem(doc, ("facts", name, "place"),
-                         f"只能有一个场所类型事实（place: true），“{first}” 已是（{first_doc.file}:"
-                         f"{first_doc.line_of(('facts', first, 'place'))}）",
-                         f"only one fact may be the place fact (place: true); '{first}' already is")
-        if not self.vocabulary_complete:  # a file could not be read: which facts exist is unknown, so
-            return Vocabulary(facts, {}, hazards, ())  # no condition is checked against them (as for versions)
-        derived = self._derived(facts, derived_raw)
-        return Vocabulary(facts, derived, hazards, self._constraints(facts, derived, constraints))
+        state = VocabularyState([self._vocabulary_file(self.expanded(old, new)) for old, new in zip(read, reused.docs)])
+        for _, check in VOCABULARY_CHECKS:
+            check(self, state)
+        return state.vocabulary(self.vocabulary_complete)
 
-    def _constraints(self, facts: dict[str, FactDef], derived: dict[str, DerivedFact],
-                     declared: list[tuple[SourceDoc, str, ConstraintDef]]) -> tuple[Constraint, ...]:
-        parser = ConditionParser(facts, lambda n: derived[n].condition if n in derived else None, list(derived),
-                                 frozenset(self.broken))
-        out, seen = [], set()
-        for doc, name, spec in declared:
-            where = ("constraints", name)
-            say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731, B023
-            if name in seen:
-                say(where, f"约束 “{name}” 重复定义", f"constraint '{name}' is defined twice")
-                continue
-            seen.add(name)
-            when = parser.parse(spec.when, where + ("when",), say) if spec.when is not None else None
-            require = parser.parse(spec.require, where + ("require",), say) if spec.require is not None else None
-            unknown = [(j, n) for j, n in enumerate(spec.absent or []) if n not in facts]
-            for j, n in unknown:
-                say(where + ("absent", j), f"未知事实 “{n}”{_suggest(n, list(facts))}", f"unknown fact '{n}'")
-            if (spec.when is not None and when is None) or (spec.require is not None and require is None) or unknown:
-                continue
-            out.append(Constraint(name, spec.label, when, require, tuple(spec.absent or ())))
-        return tuple(out)
+    def _vocabulary_file(self, doc: SourceDoc) -> VocabularyInFile:
+        try:
+            parsed = VocabularyFile.model_validate(doc.data)
+        except ValidationError as exc:
+            self.problems += _pydantic_problems(doc, exc)
+            return VocabularyInFile(doc, False, self._salvage(doc), self._salvage_hazards(doc), {})
+        return VocabularyInFile(doc, True, (("facts", parsed.facts), ("derived", parsed.derived)), parsed.hazards,
+                                parsed.constraints)
 
     def _salvage_hazards(self, doc: SourceDoc) -> dict[str, str]:
         """The hazard kinds of a vocabulary file that failed validation which are valid on their
@@ -242,32 +185,6 @@ class _Loader:
                     self.broken.add(str(name))
             out.append((section, good))
         return tuple(out)
-
-    def _derived(self, facts: dict[str, FactDef], raw: dict[str, tuple[SourceDoc, Any]]) -> dict[str, DerivedFact]:
-        done: dict[str, DerivedFact | None] = {}
-        visiting: list[str] = []
-
-        def resolve(name: str) -> Node | None:
-            if name in done:
-                return done[name].condition if done[name] else None
-            doc, definition = raw[name]
-            if name in visiting:
-                cycle = " → ".join(visiting[visiting.index(name):] + [name])
-                self.problem(doc, ("derived", name, "condition"), f"派生事实循环引用：{cycle}",
-                             f"derived facts refer to each other in a cycle: {cycle}")
-                return None
-            visiting.append(name)
-            parser = ConditionParser(facts, resolve, list(raw), frozenset(self.broken))
-            node = parser.parse(definition.condition, ("derived", name, "condition"),
-                                lambda p, zh, en: self.problem(doc, p, zh, en))
-            visiting.pop()
-            done[name] = DerivedFact(name, definition, node) if node is not None else None
-            return node
-
-        for name in raw:
-            resolve(name)
-        self.broken.update(n for n, d in done.items() if d is None)
-        return {n: d for n, d in done.items() if d is not None}
 
     # -- standards -----------------------------------------------------------------------
     def version(self, path: Path, vocab: Vocabulary | None) -> Version | None:

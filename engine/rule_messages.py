@@ -1,5 +1,6 @@
-"""The words of the loader stages' problems (engine/load_stages.py, engine/version_checks.py,
-engine/reuse.py), in one place: Chinese, then English. Each entry is formatted with the names the stage gives (str.format)."""
+"""The words of the loader stages' problems (engine/load_stages.py, engine/vocabulary_checks.py,
+engine/version_checks.py, engine/reuse.py), in one place: Chinese, then English. Each entry is
+formatted with the names the stage gives (str.format)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask_order_before_gate": ("“{name}” 会排在所在章节 {section} 的 gate 之前提问：先列出 gate 的事实（{gate}）",
                               "'{name}' would be asked before the gate of its section {section}: list the gate's facts ({gate}) first"),
     "not_expressible": ("durable-rules 无法表达该条件：{zh}", "durable-rules cannot express this condition: {en}"),
+    # the checks of the vocabulary's files (engine/vocabulary_checks.py)
+    "hazard_twice": ("隐患类型 “{name}” 重复定义", "hazard kind '{name}' is defined twice"),
+    "fact_twice": ("事实名 “{name}” 重复（已在 {where} 定义）", "fact '{name}' is defined twice (also in {where})"),
+    "no_vocabulary": ("没有找到事实词汇表", "no fact vocabulary found"),
+    "place_fact_twice": ("只能有一个场所类型事实（place: true），“{first}” 已是（{where}）",
+                         "only one fact may be the place fact (place: true); '{first}' already is"),
+    "derived_cycle": ("派生事实循环引用：{cycle}", "derived facts refer to each other in a cycle: {cycle}"),
+    "constraint_twice": ("约束 “{name}” 重复定义", "constraint '{name}' is defined twice"),
+    "constraint_fact_unknown": ("未知事实 “{name}”{hint}", "unknown fact '{name}'"),
     # the checks of one version file (engine/version_checks.py)
     "effective_before_issued": ("实施日期早于发布日期", "effective date is before the issue date"),
     "superseded_not_after_effective": ("废止日期不晚于实施日期", "superseded date is not after the effective date"),
