@@ -1,17 +1,19 @@
-"""The checks of one version file (engine/version_checks.py) one by one, on the broken-rules
-corpus's valid base changed in one place: each check finds that mistake, and nothing on the valid
-base. The same mistakes as an expert meets them, file and line, are cases of the broken-rules corpus."""
+"""The checks of one version file (engine/version_checks.py) and of the vocabulary's files
+(engine/vocabulary_checks.py) one by one, on the broken-rules corpus's valid base changed in one
+place: each check finds that mistake, and nothing on the valid base. The same mistakes as an
+expert meets them, file and line, are cases of the broken-rules corpus."""
 
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from engine import version_checks
-from engine.loader import load
+from engine import reuse, version_checks, vocabulary_checks
+from engine.loader import _Loader, load
 from engine.rule_messages import words
 from engine.schema import VersionFile
 
@@ -134,3 +136,110 @@ def test_a_gap_place_misspelt_is_suggested_in_both_languages():
     [(_, key, names)] = version_checks.gaps_places(checked)
     assert words(key, **names) == ("未知场所类型 “dormitry”（是否想写 “dormitory”？）",
                                    "unknown place kind 'dormitry' (did you mean 'dormitory'?)")
+
+
+# -- the vocabulary's files (engine/vocabulary_checks.py) -----------------------------------------
+
+SECOND_FILE = """\
+hazards:
+  other_hazard: 一种隐患类型
+facts:
+  {fact}:
+    type: enum
+    place: true
+    label: 第二个场所类型
+    description: 重复定义。
+    values: {{a: 甲}}
+derived:
+  loop_a:
+    label: 甲
+    description: 循环。
+    basis: {{document: 示例依据, text: 示例依据条文。, text_status: verbatim, source: 示例来源}}
+    condition: {{fact: loop_b, eq: true}}
+  loop_b:
+    label: 乙
+    description: 循环。
+    basis: {{document: 示例依据, text: 示例依据条文。, text_status: verbatim, source: 示例来源}}
+    condition: {{fact: loop_a, eq: true}}
+constraints:
+  wants_unknown:
+    label: 不应提供未知事实
+    when: {{fact: alarm_working, eq: true}}
+    absent: [no_such_fact]
+"""
+
+
+def _vocabulary_before(check_name: str, tmp_path: Path, second: str | None = None):
+    """The loader and the vocabulary state as the checks before `check_name` leave them, over the
+    valid base's vocabulary and, when given, a second file (and a third repeating its hazard kind)."""
+    root = Path(shutil.copytree(BASE, tmp_path / "rules"))
+    if second is not None:
+        (root / "facts" / "second.yaml").write_text(second, encoding="utf-8")
+        (root / "facts" / "third.yaml").write_text("hazards:\n  other_hazard: 又一次\n", encoding="utf-8")
+    loader = _Loader(root, root)
+    read = [loader.read(p) for p in sorted((root / "facts").glob("*.yaml"))]
+    reused = reuse.expand_vocabulary(read, loader.problems)
+    state = vocabulary_checks.VocabularyState([loader._vocabulary_file(d) for d in reused.docs])
+    for name, check in vocabulary_checks.VOCABULARY_CHECKS:
+        if name == check_name:
+            return loader, state
+        check(loader, state)
+    raise AssertionError(f"no check {check_name}")
+
+
+def _vocabulary_found(check_name: str, tmp_path: Path, second: str | None = None) -> list[tuple[str, tuple, str]]:
+    loader, state = _vocabulary_before(check_name, tmp_path, second)
+    before = len(loader.problems)
+    dict(vocabulary_checks.VOCABULARY_CHECKS)[check_name](loader, state)
+    return [(Path(p.file).name, p.path, p.en) for p in loader.problems[before:]]
+
+
+def test_the_vocabulary_checks_and_their_order():
+    assert [name for name, _ in vocabulary_checks.VOCABULARY_CHECKS] == [
+        "hazard kinds defined once", "fact names defined once", "a vocabulary found", "one place fact",
+        "derived facts without cycles", "constraints"]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in vocabulary_checks.VOCABULARY_CHECKS])
+def test_each_vocabulary_check_finds_nothing_on_the_valid_base(name, tmp_path):
+    assert _vocabulary_found(name, tmp_path) == []
+
+
+def _second(tmp_path: Path, fact: str = "other_place") -> str:
+    return SECOND_FILE.format(fact=fact)
+
+
+def test_hazard_kinds_defined_once(tmp_path):
+    assert _vocabulary_found("hazard kinds defined once", tmp_path, _second(tmp_path)) == [
+        ("third.yaml", ("hazards", "other_hazard"), "hazard kind 'other_hazard' is defined twice")]
+
+
+def test_fact_names_defined_once(tmp_path):
+    [(file, path, en)] = _vocabulary_found("fact names defined once", tmp_path, _second(tmp_path, fact="alarm_working"))
+    assert (file, path) == ("second.yaml", ("facts", "alarm_working")) and en.startswith(
+        "fact 'alarm_working' is defined twice (also in ") and "base.yaml:" in en
+
+
+def test_a_vocabulary_found(tmp_path):
+    loader, state = _vocabulary_before("a vocabulary found", tmp_path)
+    state.facts.clear()
+    dict(vocabulary_checks.VOCABULARY_CHECKS)["a vocabulary found"](loader, state)
+    assert [(p.line, p.en) for p in loader.problems] == [(None, "no fact vocabulary found")]
+    assert not loader.vocabulary_complete and state.vocabulary(loader.vocabulary_complete) is None
+
+
+def test_one_place_fact(tmp_path):
+    assert _vocabulary_found("one place fact", tmp_path, _second(tmp_path)) == [
+        ("second.yaml", ("facts", "other_place", "place"),
+         "only one fact may be the place fact (place: true); 'place_kind' already is")]
+
+
+def test_derived_facts_without_cycles(tmp_path):
+    found = _vocabulary_found("derived facts without cycles", tmp_path, _second(tmp_path))
+    assert ("second.yaml", ("derived", "loop_a", "condition"),
+            "derived facts refer to each other in a cycle: loop_a → loop_b → loop_a") in found
+
+
+def test_constraints_name_known_facts(tmp_path):
+    assert _vocabulary_found("constraints", tmp_path, _second(tmp_path)) == [
+        ("second.yaml", ("constraints", "wants_unknown", "absent", 0), "unknown fact 'no_such_fact'")]
