@@ -17,6 +17,7 @@ from . import load_stages, reuse, text_numbers
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
+from .list_checks import LIST_CHECKS, ListInFile
 from .rule_messages import words
 from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, Defaults, DerivedDef, DirectRule,
                      FactDef, Gap, ListFile, MethodSpec, PlaceGroup, Reading, Section, VersionFile, VocabularyFile)
@@ -259,7 +260,12 @@ class _Loader:
         except ValidationError as exc:
             self.problems += _pydantic_problems(doc, exc)
             return None
-        _list_checks(self, doc, parsed, vocab, versions)
+        checked = ListInFile(parsed, vocab, frozenset(v.standard for v in versions),
+                             frozenset(e.id for v in versions for e in load_stages.declared(v)),
+                             frozenset(self.unreadable_standards), frozenset(self.broken_hazards))
+        for _, check in LIST_CHECKS:
+            for where, key, names in check(checked):
+                self.problem(doc, where, *words(key, **names))
         return parsed
 
     def gap_scopes(self, version: Version, lists: dict[str, ListFile]) -> tuple[frozenset[str] | None, ...]:
@@ -289,40 +295,6 @@ class _Loader:
                                  "the areas list no places in any list, so the gap would concern no place")
                 scopes.append(places)
         return tuple(scopes)
-
-
-def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocabulary | None,
-                 versions: list[Version]) -> None:
-    standards = {v.standard for v in versions}
-    entry_ids = {e.id for v in versions for e in load_stages.declared(v)}
-    places = (vocab.facts[vocab.place_fact].values or {}) if vocab and vocab.place_fact else {}
-    seen: set[str] = set()
-    for i, area in enumerate(parsed.areas):
-        where = ("areas", i)
-        if area.id in seen:
-            loader.problem(doc, where + ("id",), f"领域编号 “{area.id}” 重复", f"area id '{area.id}' is used twice")
-        seen.add(area.id)
-        if not area.include and not area.not_encoded:
-            loader.problem(doc, where, "领域既无 include 也无 not_encoded 说明：空缺必须写明原因",
-                           "an area with no include must say why in not_encoded")
-        for j, place in enumerate(area.places):
-            if vocab and place not in places:
-                loader.problem(doc, where + ("places", j), f"未知场所类型 “{place}”{_suggest(place, list(places))}",
-                               f"unknown place kind '{place}'")
-        for j, selection in enumerate(area.include):
-            at = where + ("include", j)
-            if selection.standard in loader.unreadable_standards:
-                continue
-            if selection.standard not in standards:
-                loader.problem(doc, at + ("standard",), f"未知标准 “{selection.standard}”{_suggest(selection.standard, sorted(standards))}",
-                               f"unknown standard '{selection.standard}'")
-            for k, hazard in enumerate(selection.hazards or []):
-                if vocab and hazard not in vocab.hazards and hazard not in loader.broken_hazards:
-                    loader.problem(doc, at + ("hazards", k), f"未知隐患类型 “{hazard}”", f"unknown hazard kind '{hazard}'")
-            for k, ref in enumerate(selection.criteria or []):
-                if ref not in entry_ids:
-                    loader.problem(doc, at + ("criteria", k), f"未知条款 “{ref}”{_suggest(ref, sorted(entry_ids))}",
-                                   f"unknown criterion '{ref}'")
 
 
 def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:

@@ -1,6 +1,6 @@
 """The words of the loader stages' problems (engine/load_stages.py, engine/vocabulary_checks.py,
-engine/version_checks.py, engine/reuse.py), in one place: Chinese, then English. Each entry is
-formatted with the names the stage gives (str.format)."""
+engine/version_checks.py, engine/list_checks.py, engine/reuse.py), in one place: Chinese, then
+English. Each entry is formatted with the names the stage gives (str.format)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gap_place_unknown": ("未知场所类型 “{place}”{hint}", "unknown place kind '{place}'{hint_en}"),
     "gap_places_empty": ("places 不能为空列表：不涉及任何场所时写 none，涉及一切场所时写 all",
                          "places must not be an empty list: write none (no place) or all (every place)"),
+    # the checks of one list file (engine/list_checks.py)
+    "area_twice": ("领域编号 “{id}” 重复", "area id '{id}' is used twice"),
+    "area_unexplained": ("领域既无 include 也无 not_encoded 说明：空缺必须写明原因",
+                         "an area with no include must say why in not_encoded"),
+    "area_place_unknown": ("未知场所类型 “{place}”{hint}", "unknown place kind '{place}'"),
+    "include_standard_unknown": ("未知标准 “{standard}”{hint}", "unknown standard '{standard}'"),
+    "include_hazard_unknown": ("未知隐患类型 “{hazard}”", "unknown hazard kind '{hazard}'"),
+    "include_criterion_unknown": ("未知条款 “{ref}”{hint}", "unknown criterion '{ref}'"),
     # reuse stages (engine/reuse.py)
     "value_set_unknown": ("未知取值集 “{name}”{hint}（见词汇表 value_sets）",
                           "unknown value set '{name}' (see value_sets in the vocabulary)"),

@@ -1,5 +1,5 @@
-"""The checks of one version file (engine/version_checks.py) and of the vocabulary's files
-(engine/vocabulary_checks.py) one by one, on the broken-rules corpus's valid base changed in one
+"""The checks of one version file (engine/version_checks.py), of the vocabulary's files
+(engine/vocabulary_checks.py) and of one list file (engine/list_checks.py) one by one, on the broken-rules corpus's valid base changed in one
 place: each check finds that mistake, and nothing on the valid base. The same mistakes as an
 expert meets them, file and line, are cases of the broken-rules corpus."""
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import reuse, version_checks, vocabulary_checks
+from engine import list_checks, reuse, version_checks, vocabulary_checks
 from engine.loader import _Loader, load
 from engine.rule_messages import words
-from engine.schema import VersionFile
+from engine.schema import ListFile, VersionFile
 
 BASE = Path(__file__).resolve().parent / "broken_rules" / "_valid-base"
 VOCABULARY = load(BASE).vocabulary
@@ -243,3 +243,48 @@ def test_derived_facts_without_cycles(tmp_path):
 def test_constraints_name_known_facts(tmp_path):
     assert _vocabulary_found("constraints", tmp_path, _second(tmp_path)) == [
         ("second.yaml", ("constraints", "wants_unknown", "absent", 0), "unknown fact 'no_such_fact'")]
+
+
+# -- a list file (engine/list_checks.py) ---------------------------------------------------------
+
+AREA = {"id": "fire", "name": "消防", "basis": "示例", "basis_status": "verbatim", "places": ["dormitory"],
+        "include": [{"standard": "demo"}]}
+LIST = {"title": "示例清单", "issuer": "示例", "basis": "示例", "description": "示例。", "areas": [AREA]}
+
+
+def _list_found(name: str, *areas: dict) -> list[tuple[tuple, str]]:
+    bundle = load(BASE)
+    parsed = ListFile.model_validate({**LIST, "areas": list(areas) or [AREA]})
+    checked = list_checks.ListInFile(parsed, bundle.vocabulary, frozenset({"demo"}),
+                                     frozenset(bundle.criteria))
+    return [(where, key) for where, key, _ in dict(list_checks.LIST_CHECKS)[name](checked)]
+
+
+def test_the_list_checks_and_their_order():
+    assert [name for name, _ in list_checks.LIST_CHECKS] == [
+        "area ids once", "an area without include says why", "areas' places known", "what an include selects exists"]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in list_checks.LIST_CHECKS])
+def test_each_list_check_finds_nothing_on_a_valid_list(name):
+    assert _list_found(name) == []
+
+
+def test_area_ids_once_and_an_area_without_include_says_why():
+    empty = {**AREA, "include": []}
+    assert _list_found("area ids once", AREA, empty) == [(("areas", 1, "id"), "area_twice")]
+    assert _list_found("an area without include says why", AREA, empty) == [(("areas", 1), "area_unexplained")]
+    assert _list_found("an area without include says why", {**empty, "not_encoded": "原文未能获取。"}) == []
+
+
+def test_areas_places_known():
+    assert _list_found("areas' places known", {**AREA, "places": ["canteen", "dormitry"]}) == [
+        (("areas", 0, "places", 1), "area_place_unknown")]
+
+
+def test_what_an_include_selects_exists():
+    include = [{"standard": "dem"}, {"standard": "demo", "hazards": ["no_such_hazard"], "criteria": ["demo.1", "demo.9"]}]
+    assert _list_found("what an include selects exists", {**AREA, "include": include}) == [
+        (("areas", 0, "include", 0, "standard"), "include_standard_unknown"),
+        (("areas", 0, "include", 1, "hazards", 0), "include_hazard_unknown"),
+        (("areas", 0, "include", 1, "criteria", 1), "include_criterion_unknown")]
