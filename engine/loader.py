@@ -236,17 +236,17 @@ class _Loader:
         if place is None and self.broken:
             return False  # the place fact is defined wrongly, and that is reported where it is
         if place is None:
-            say(where + ("applies_to",), "词汇表中没有场所类型事实（place: true），不能使用 applies_to",
-                "the vocabulary has no place fact (place: true), so applies_to cannot be used")
+            say(where + ("applies_to",), *words("applies_to_without_place_fact"))
             return False
         kinds = vocab.facts[place].values or {}
         bad = [k for k in applies_to if k not in kinds]
         for k in bad:
-            say(where + ("applies_to", applies_to.index(k)), f"未知场所类型 “{k}”（见 {place} 的取值）{_suggest(k, list(kinds))}",
-                f"unknown place kind '{k}' (see the values of {place}){_suggest_en(k, list(kinds))}")
+            say(where + ("applies_to", applies_to.index(k)), *words("applies_to_kind_unknown", kind=k, place=place,
+                                                                     hint=_suggest(k, list(kinds)),
+                                                                     hint_en=_suggest_en(k, list(kinds))))
         if bad or not applies_to:
             if not applies_to:
-                say(where + ("applies_to",), "applies_to 不能为空列表", "applies_to must not be empty")
+                say(where + ("applies_to",), *words("applies_to_empty"))
             return False
         leaves = tuple(Compare(place, "eq", k) for k in applies_to)
         return leaves[0] if len(leaves) == 1 else AnyOf(leaves)
@@ -287,12 +287,11 @@ class _Loader:
             else:
                 for j, area in enumerate(gap.areas or []):
                     if area not in areas and lists:
-                        self.problem(doc, ("gaps", i, "areas", j), f"清单中没有领域 “{area}”{_suggest(area, sorted(areas))}",
-                                     f"no list declares the area '{area}'")
+                        self.problem(doc, ("gaps", i, "areas", j),
+                                     *words("gap_area_unknown", area=area, hint=_suggest(area, sorted(areas))))
                 places = frozenset(p for area in gap.areas or [] for p in areas.get(area, ()))
                 if not places and all(area in areas for area in gap.areas or []):
-                    self.problem(doc, ("gaps", i, "areas"), "所列领域在清单中没有列出任何场所（places），缺口因此不涉及任何场所",
-                                 "the areas list no places in any list, so the gap would concern no place")
+                    self.problem(doc, ("gaps", i, "areas"), *words("gap_areas_without_places"))
                 scopes.append(places)
         return tuple(scopes)
 

@@ -58,6 +58,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gap_place_unknown": ("未知场所类型 “{place}”{hint}", "unknown place kind '{place}'{hint_en}"),
     "gap_places_empty": ("places 不能为空列表：不涉及任何场所时写 none，涉及一切场所时写 all",
                          "places must not be an empty list: write none (no place) or all (every place)"),
+    # where a version's entries apply and its gaps' areas (engine/loader.py, the "gap places" stage)
+    "applies_to_without_place_fact": ("词汇表中没有场所类型事实（place: true），不能使用 applies_to",
+                                      "the vocabulary has no place fact (place: true), so applies_to cannot be used"),
+    "applies_to_kind_unknown": ("未知场所类型 “{kind}”（见 {place} 的取值）{hint}",
+                                "unknown place kind '{kind}' (see the values of {place}){hint_en}"),
+    "applies_to_empty": ("applies_to 不能为空列表", "applies_to must not be empty"),
+    "gap_area_unknown": ("清单中没有领域 “{area}”{hint}", "no list declares the area '{area}'"),
+    "gap_areas_without_places": ("所列领域在清单中没有列出任何场所（places），缺口因此不涉及任何场所",
+                                 "the areas list no places in any list, so the gap would concern no place"),
     # the checks of one list file (engine/list_checks.py)
     "area_twice": ("领域编号 “{id}” 重复", "area id '{id}' is used twice"),
     "area_unexplained": ("领域既无 include 也无 not_encoded 说明：空缺必须写明原因",
