@@ -18,7 +18,7 @@ from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
 from .list_checks import LIST_CHECKS, ListInFile
-from .rule_messages import words
+from .rule_messages import SCHEMA_MESSAGES, words
 from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, Defaults, DerivedDef, DirectRule,
                      FactDef, Gap, ListFile, MethodSpec, PlaceGroup, Reading, Section, VersionFile, VocabularyFile)
 from .version_checks import VERSION_CHECKS, VersionInFile
@@ -27,37 +27,6 @@ from .vocabulary_checks import VOCABULARY_CHECKS, VocabularyInFile, VocabularySt
 from .yaml_source import SourceDoc, read_file
 
 
-_PYDANTIC_ZH = {
-    "missing": ("缺少必填字段", "required field is missing"),
-    "extra_forbidden": ("不认识的字段（可能拼写错误，或放错了位置）", "unknown field (misspelt or misplaced?)"),
-    "string_type": ("应为文字", "expected text"),
-    "bool_type": ("应为 true 或 false", "expected true or false"),
-    "int_type": ("应为整数", "expected an integer"),
-    "float_type": ("应为数值", "expected a number"),
-    "date_type": ("应为日期（YYYY-MM-DD，不加引号）", "expected a date (YYYY-MM-DD, unquoted)"),
-    "list_type": ("应为列表", "expected a list"),
-    "dict_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
-    "model_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
-    "string_pattern_mismatch": ("编号只能由小写字母、数字、点、下划线和横线组成，且以字母或数字开头",
-                                "identifiers use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"),
-    "string_too_short": ("不能为空", "must not be empty"),
-    "string_too_long": ("文字过长", "text too long"),
-    "too_short": ("列表不能为空", "the list must not be empty"),
-    "greater_than_equal": ("数值过小", "value too small"),
-    "less_than_equal": ("数值过大", "value too large"),
-    "date_status_mismatch": ("日期与其状态不符：除 not_found 外必须给出日期，not_found 时 date 必须为 null",
-                             "a date is required unless status is not_found, and not_found needs date: null"),
-    "enum_values": ("enum 类型须列出 values，其他类型不能有 values", "type enum needs values; other types must not have them"),
-    "unit_not_numeric": ("只有 integer 与 number 事实才有单位", "only integer and number facts have a unit"),
-    "bounds_not_numeric": ("只有数值事实才有 minimum/maximum", "only numeric facts have minimum/maximum"),
-    "bounds_order": ("minimum 大于 maximum", "minimum is greater than maximum"),
-    "place_not_enum": ("场所类型事实必须是 enum", "the place fact must be an enum"),
-    "constraint_form": ("约束须且只须写 require（必须成立的条件）或 absent（不应提供的事实）之一",
-                        "a constraint has exactly one of require or absent"),
-    "constraint_absent_when": ("写 absent 的约束须用 when 说明何时这些事实不应提供", "absent needs when"),
-    "gap_places": ("缺口须且只须写 places（涉及的场所类型，或 all / none）或 areas（清单领域）之一",
-                   "a gap names exactly one of places (kinds of place, or all / none) or areas (list areas)"),
-}
 
 
 # A check across fields of one entry points at the field that is most likely wrong.
@@ -76,7 +45,7 @@ def _pydantic_problems(doc: SourceDoc, exc: ValidationError, prefix: tuple = ())
     missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
     for err in errors:
         path = prefix + tuple(part for part in err["loc"] if part not in ("function-after",))
-        zh, en = _PYDANTIC_ZH.get(err["type"], ("格式不正确", err["msg"]))
+        zh, en = SCHEMA_MESSAGES.get(err["type"], ("格式不正确", err["msg"]))
         if err["type"] == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             zh, en = f"取值不允许，应为：{expected}", f"value not allowed; expected {expected}"
@@ -301,8 +270,7 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     shown_as: the directory to name in problems when root is a copy of it (a staged reload)."""
     root = Path(root)
     if not root.is_dir():
-        raise RuleError([RuleProblem(str(shown_as or root), None, (), "规则目录不存在",
-                                     "the rules directory does not exist")])
+        raise RuleError([RuleProblem(str(shown_as or root), None, (), *words("rules_dir_missing"))])
     loader = _Loader(root, Path(shown_as) if shown_as else root)
     try:
         return _load_checked(loader, root)
@@ -329,10 +297,7 @@ def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:
     look for these: there should be none)."""
     frame = traceback.extract_tb(exc.__traceback__)[-1]
     where = f"{Path(frame.filename).name}:{frame.lineno}"
-    return RuleProblem(rules_dir, None, (), f"检查规则文件时引擎出错（引擎的缺陷，不是规则文件的错误，请报告）：{where} "
-                                            f"{type(exc).__name__}: {exc}",
-                       f"the engine failed while checking the rule files (a defect of the engine, not of the files; "
-                       f"please report it): {where} {type(exc).__name__}: {exc}")
+    return RuleProblem(rules_dir, None, (), *words("fault_in_checks", where=where, kind=type(exc).__name__, error=exc))
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

@@ -1,10 +1,16 @@
-"""The words of the loader stages' problems (engine/load_stages.py, engine/vocabulary_checks.py,
-engine/version_checks.py, engine/list_checks.py, engine/reuse.py), in one place: Chinese, then
-English. Each entry is formatted with the names the stage gives (str.format)."""
+"""The words of the loader's problems (engine/loader.py and its stages: engine/load_stages.py,
+engine/vocabulary_checks.py, engine/version_checks.py, engine/list_checks.py, engine/reuse.py), in
+one place: Chinese, then English. Each entry is formatted with the names the stage gives
+(str.format); the schema's refusals are worded by pydantic error type (SCHEMA_MESSAGES)."""
 
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # the loader (engine/loader.py)
+    "rules_dir_missing": ("规则目录不存在", "the rules directory does not exist"),
+    "fault_in_checks": ("检查规则文件时引擎出错（引擎的缺陷，不是规则文件的错误，请报告）：{where} {kind}: {error}",
+                        "the engine failed while checking the rule files (a defect of the engine, not of the files; "
+                        "please report it): {where} {kind}: {error}"),
     # load stages (engine/load_stages.py)
     "file_misplaced": ("文件不在约定位置（facts/*.yaml、standards/<标准>/<版本>.yaml 或 lists/*.yaml）",
                        "file is not where rule files go (facts/*.yaml, standards/<standard>/<version>.yaml or lists/*.yaml)"),
@@ -103,6 +109,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gate_unused": ("章节 {section} 的 gate 不适用于任何直接或综合判定要素", "the gate of section {section} applies to no element"),
     "element_set_is_id": ("要素集 “{name}” 与条款编号同名", "element set '{name}' has the name of an entry id"),
     "element_set_unused": ("要素集 “{name}” 没有任何综合判定规则使用", "no combined rule uses the element set '{name}'"),
+}
+
+
+# the schema's refusals (pydantic error types, engine/loader.py); an error type not listed keeps pydantic's words
+SCHEMA_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("缺少必填字段", "required field is missing"),
+    "extra_forbidden": ("不认识的字段（可能拼写错误，或放错了位置）", "unknown field (misspelt or misplaced?)"),
+    "string_type": ("应为文字", "expected text"),
+    "bool_type": ("应为 true 或 false", "expected true or false"),
+    "int_type": ("应为整数", "expected an integer"),
+    "float_type": ("应为数值", "expected a number"),
+    "date_type": ("应为日期（YYYY-MM-DD，不加引号）", "expected a date (YYYY-MM-DD, unquoted)"),
+    "list_type": ("应为列表", "expected a list"),
+    "dict_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
+    "model_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
+    "string_pattern_mismatch": ("编号只能由小写字母、数字、点、下划线和横线组成，且以字母或数字开头",
+                                "identifiers use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"),
+    "string_too_short": ("不能为空", "must not be empty"),
+    "string_too_long": ("文字过长", "text too long"),
+    "too_short": ("列表不能为空", "the list must not be empty"),
+    "greater_than_equal": ("数值过小", "value too small"),
+    "less_than_equal": ("数值过大", "value too large"),
+    "date_status_mismatch": ("日期与其状态不符：除 not_found 外必须给出日期，not_found 时 date 必须为 null",
+                             "a date is required unless status is not_found, and not_found needs date: null"),
+    "enum_values": ("enum 类型须列出 values，其他类型不能有 values", "type enum needs values; other types must not have them"),
+    "unit_not_numeric": ("只有 integer 与 number 事实才有单位", "only integer and number facts have a unit"),
+    "bounds_not_numeric": ("只有数值事实才有 minimum/maximum", "only numeric facts have minimum/maximum"),
+    "bounds_order": ("minimum 大于 maximum", "minimum is greater than maximum"),
+    "place_not_enum": ("场所类型事实必须是 enum", "the place fact must be an enum"),
+    "constraint_form": ("约束须且只须写 require（必须成立的条件）或 absent（不应提供的事实）之一",
+                        "a constraint has exactly one of require or absent"),
+    "constraint_absent_when": ("写 absent 的约束须用 when 说明何时这些事实不应提供", "absent needs when"),
+    "gap_places": ("缺口须且只须写 places（涉及的场所类型，或 all / none）或 areas（清单领域）之一",
+                   "a gap names exactly one of places (kinds of place, or all / none) or areas (list areas)"),
 }
 
 
