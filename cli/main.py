@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel
 
-from engine import differences, facts_files, impact, impact_sources, listing, questionnaire
+from engine import differences, facts_files, impact, impact_sources, listing, load_stages, questionnaire
 from engine.bundle import BUNDLED_RULES
 from engine.clock import now_in_china, today_in_china
 from engine.decisions import DatabaseError
@@ -89,6 +89,9 @@ def _built_in_child(rules_dir: Path, timeout: float) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
+    if args.stages:
+        print("\n".join(load_stages.outline()))
+        return 0
     bundle = load(args.dir)
     _built_in_child(args.dir, args.build_timeout)
     warnings = bundle.warnings
@@ -352,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="有提醒也视为检查失败（退出码 1）/ warnings fail the check too (exit 1)")
     lint.add_argument("--build-timeout", type=float, default=DEFAULT_TIMEOUT,
                       help="在子进程中编译规则的时限（秒）/ seconds allowed to build the rules in a child process")
+    lint.add_argument("--stages", action="store_true",
+                      help="只列出检查的各阶段及其顺序，不检查 / list the checks' stages in order, check nothing")
     lint.set_defaults(run=_cmd_lint)
 
     facts = sub.add_parser("facts", help="事实词汇表 / the fact vocabulary")

@@ -3,7 +3,10 @@
 `STAGES` runs in order over one LoadState: where the files are, the vocabulary, each standard
 version (each file's reuse written out first, engine/reuse.py), then what needs the whole bundle
 (ids, the facts `ask_order` lists, dates of sibling versions, `previous` links, what durable-rules
-can express), the lists and the places of the gaps. Each stage reports into the loader (file, line, field); their words are in
+can express), the lists and the places of the gaps. The vocabulary, each version file and each list
+run their own named lists (`WITHIN`: the reuse written out, engine/reuse.py, then the file's checks,
+engine/vocabulary_checks.py, engine/version_checks.py and engine/list_checks.py); `outline()` lists them all, as
+`hazard lint --stages` prints them. Each stage reports into the loader (file, line, field); their words are in
 engine/rule_messages.py. A stage after a failed one still runs, so an expert sees every mistake in
 one pass; what a failed file leaves unknown is not checked again (no follow-on problems).
 """
@@ -16,13 +19,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import durable_backend
+from . import durable_backend, reuse
 from .bundle import Version
 from .conditions import _suggest, facts_of
 from .errors import RuleProblem
 from .rule_messages import words
+from .list_checks import LIST_CHECKS
 from .schema import ListFile, clause_in_section
+from .version_checks import VERSION_CHECKS
 from .vocabulary import Vocabulary
+from .vocabulary_checks import VOCABULARY_CHECKS
 
 if TYPE_CHECKING:
     from .loader import _Loader
@@ -219,3 +225,20 @@ STAGES: tuple[tuple[str, Callable[[_Loader, LoadState], None]], ...] = (
     ("lists", lists),
     ("gap places", gap_places),
 )
+
+# The named lists a stage runs within itself, in order: the reuse written out, then the checks.
+WITHIN: dict[str, tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]] = {
+    "vocabulary": (("reuse", reuse.VOCABULARY_STAGES), ("checks", VOCABULARY_CHECKS)),
+    "standard versions": (("reuse", reuse.VERSION_STAGES), ("checks", VERSION_CHECKS)),
+    "lists": (("checks", LIST_CHECKS),),
+}
+
+
+def outline() -> list[str]:
+    """Every stage in the order it runs, numbered, with the named lists run within a stage."""
+    lines = []
+    for i, (name, _) in enumerate(STAGES, 1):
+        lines.append(f"{i}. {name}")
+        for kind, stages in WITHIN.get(name, ()):
+            lines += [f"   {kind} {j}. {inner}" for j, (inner, _) in enumerate(stages, 1)]
+    return lines

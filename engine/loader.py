@@ -10,7 +10,6 @@ import difflib
 import hashlib
 import traceback
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -18,43 +17,16 @@ from . import load_stages, reuse, text_numbers
 from .bundle import Bundle, CompiledCombined, CompiledCriterion, Version
 from .conditions import All, AnyOf, Compare, ConditionParser, Node, _suggest, _suggest_en
 from .errors import RuleError, RuleProblem
+from .list_checks import LIST_CHECKS, ListInFile
+from .rule_messages import SCHEMA_MESSAGES, words
 from .schema import (Category, Citation, CombinedRule, ConstraintDef, Criterion, DateMark, Defaults, DerivedDef, DirectRule,
                      FactDef, Gap, ListFile, MethodSpec, PlaceGroup, Reading, Section, VersionFile, VocabularyFile)
-from .vocabulary import Constraint, DerivedFact, Vocabulary
+from .version_checks import VERSION_CHECKS, VersionInFile
+from .vocabulary import Vocabulary
+from .vocabulary_checks import VOCABULARY_CHECKS, VocabularyInFile, VocabularyState
 from .yaml_source import SourceDoc, read_file
 
 
-_PYDANTIC_ZH = {
-    "missing": ("缺少必填字段", "required field is missing"),
-    "extra_forbidden": ("不认识的字段（可能拼写错误，或放错了位置）", "unknown field (misspelt or misplaced?)"),
-    "string_type": ("应为文字", "expected text"),
-    "bool_type": ("应为 true 或 false", "expected true or false"),
-    "int_type": ("应为整数", "expected an integer"),
-    "float_type": ("应为数值", "expected a number"),
-    "date_type": ("应为日期（YYYY-MM-DD，不加引号）", "expected a date (YYYY-MM-DD, unquoted)"),
-    "list_type": ("应为列表", "expected a list"),
-    "dict_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
-    "model_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
-    "string_pattern_mismatch": ("编号只能由小写字母、数字、点、下划线和横线组成，且以字母或数字开头",
-                                "identifiers use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"),
-    "string_too_short": ("不能为空", "must not be empty"),
-    "string_too_long": ("文字过长", "text too long"),
-    "too_short": ("列表不能为空", "the list must not be empty"),
-    "greater_than_equal": ("数值过小", "value too small"),
-    "less_than_equal": ("数值过大", "value too large"),
-    "date_status_mismatch": ("日期与其状态不符：除 not_found 外必须给出日期，not_found 时 date 必须为 null",
-                             "a date is required unless status is not_found, and not_found needs date: null"),
-    "enum_values": ("enum 类型须列出 values，其他类型不能有 values", "type enum needs values; other types must not have them"),
-    "unit_not_numeric": ("只有 integer 与 number 事实才有单位", "only integer and number facts have a unit"),
-    "bounds_not_numeric": ("只有数值事实才有 minimum/maximum", "only numeric facts have minimum/maximum"),
-    "bounds_order": ("minimum 大于 maximum", "minimum is greater than maximum"),
-    "place_not_enum": ("场所类型事实必须是 enum", "the place fact must be an enum"),
-    "constraint_form": ("约束须且只须写 require（必须成立的条件）或 absent（不应提供的事实）之一",
-                        "a constraint has exactly one of require or absent"),
-    "constraint_absent_when": ("写 absent 的约束须用 when 说明何时这些事实不应提供", "absent needs when"),
-    "gap_places": ("缺口须且只须写 places（涉及的场所类型，或 all / none）或 areas（清单领域）之一",
-                   "a gap names exactly one of places (kinds of place, or all / none) or areas (list areas)"),
-}
 
 
 # A check across fields of one entry points at the field that is most likely wrong.
@@ -73,7 +45,7 @@ def _pydantic_problems(doc: SourceDoc, exc: ValidationError, prefix: tuple = ())
     missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
     for err in errors:
         path = prefix + tuple(part for part in err["loc"] if part not in ("function-after",))
-        zh, en = _PYDANTIC_ZH.get(err["type"], ("格式不正确", err["msg"]))
+        zh, en = SCHEMA_MESSAGES.get(err["type"], ("格式不正确", err["msg"]))
         if err["type"] == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             zh, en = f"取值不允许，应为：{expected}", f"value not allowed; expected {expected}"
@@ -136,81 +108,24 @@ class _Loader:
 
     # -- vocabulary ----------------------------------------------------------------------
     def vocabulary(self, files: list[Path]) -> Vocabulary | None:
-        facts: dict[str, FactDef] = {}
-        derived_raw: dict[str, tuple[SourceDoc, Any]] = {}
-        seen: dict[str, str] = {}
-        places: list[tuple[str, SourceDoc]] = []
-        hazards: dict[str, str] = {}
-        constraints: list[tuple[SourceDoc, str, ConstraintDef]] = []
         read = [doc for doc in map(self.read, files) if doc is not None]
         self.vocabulary_complete = len(read) == len(files)
         reused = reuse.expand_vocabulary(read, self.problems)
         self.broken |= reused.broken
         self.places = reused.places
-        for doc in (self.expanded(old, new) for old, new in zip(read, reused.docs)):
-            try:
-                parsed = VocabularyFile.model_validate(doc.data)
-                sections = (("facts", parsed.facts), ("derived", parsed.derived))
-                for name, label in parsed.hazards.items():
-                    if name in hazards:
-                        self.problem(doc, ("hazards", name), f"隐患类型 “{name}” 重复定义", f"hazard kind '{name}' is defined twice")
-                    hazards[name] = label
-                constraints += [(doc, name, c) for name, c in parsed.constraints.items()]
-            except ValidationError as exc:
-                self.problems += _pydantic_problems(doc, exc)
-                sections = self._salvage(doc)
-                hazards = {**self._salvage_hazards(doc), **hazards}
-            for section, entries in sections:
-                for name, definition in entries.items():
-                    if name in seen:
-                        self.problem(doc, (section, name), f"事实名 “{name}” 重复（已在 {seen[name]} 定义）",
-                                     f"fact '{name}' is defined twice (also in {seen[name]})")
-                        continue
-                    seen[name] = f"{doc.file}:{doc.line_of((section, name))}"
-                    if section == "facts":
-                        facts[name] = definition
-                        if definition.place:
-                            places.append((name, doc))
-                    else:
-                        derived_raw[name] = (doc, definition)
-        if not facts:
-            if self.vocabulary_complete and not self.broken:  # else the unreadable file says why
-                self.problems.append(RuleProblem(self.name(self.root / "facts"), None, (), "没有找到事实词汇表",
-                                                 "no fact vocabulary found"))
-            self.vocabulary_complete = False
-            return None
-        for name, doc in places[1:]:
-            first, first_doc = places[0]
-            self.problem(doc, ("facts", name, "place"),
-                         f"只能有一个场所类型事实（place: true），“{first}” 已是（{first_doc.file}:"
-                         f"{first_doc.line_of(('facts', first, 'place'))}）",
-                         f"only one fact may be the place fact (place: true); '{first}' already is")
-        if not self.vocabulary_complete:  # a file could not be read: which facts exist is unknown, so
-            return Vocabulary(facts, {}, hazards, ())  # no condition is checked against them (as for versions)
-        derived = self._derived(facts, derived_raw)
-        return Vocabulary(facts, derived, hazards, self._constraints(facts, derived, constraints))
+        state = VocabularyState([self._vocabulary_file(self.expanded(old, new)) for old, new in zip(read, reused.docs)])
+        for _, check in VOCABULARY_CHECKS:
+            check(self, state)
+        return state.vocabulary(self.vocabulary_complete)
 
-    def _constraints(self, facts: dict[str, FactDef], derived: dict[str, DerivedFact],
-                     declared: list[tuple[SourceDoc, str, ConstraintDef]]) -> tuple[Constraint, ...]:
-        parser = ConditionParser(facts, lambda n: derived[n].condition if n in derived else None, list(derived),
-                                 frozenset(self.broken))
-        out, seen = [], set()
-        for doc, name, spec in declared:
-            where = ("constraints", name)
-            say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731, B023
-            if name in seen:
-                say(where, f"约束 “{name}” 重复定义", f"constraint '{name}' is defined twice")
-                continue
-            seen.add(name)
-            when = parser.parse(spec.when, where + ("when",), say) if spec.when is not None else None
-            require = parser.parse(spec.require, where + ("require",), say) if spec.require is not None else None
-            unknown = [(j, n) for j, n in enumerate(spec.absent or []) if n not in facts]
-            for j, n in unknown:
-                say(where + ("absent", j), f"未知事实 “{n}”{_suggest(n, list(facts))}", f"unknown fact '{n}'")
-            if (spec.when is not None and when is None) or (spec.require is not None and require is None) or unknown:
-                continue
-            out.append(Constraint(name, spec.label, when, require, tuple(spec.absent or ())))
-        return tuple(out)
+    def _vocabulary_file(self, doc: SourceDoc) -> VocabularyInFile:
+        try:
+            parsed = VocabularyFile.model_validate(doc.data)
+        except ValidationError as exc:
+            self.problems += _pydantic_problems(doc, exc)
+            return VocabularyInFile(doc, False, self._salvage(doc), self._salvage_hazards(doc), {})
+        return VocabularyInFile(doc, True, (("facts", parsed.facts), ("derived", parsed.derived)), parsed.hazards,
+                                parsed.constraints)
 
     def _salvage_hazards(self, doc: SourceDoc) -> dict[str, str]:
         """The hazard kinds of a vocabulary file that failed validation which are valid on their
@@ -241,32 +156,6 @@ class _Loader:
             out.append((section, good))
         return tuple(out)
 
-    def _derived(self, facts: dict[str, FactDef], raw: dict[str, tuple[SourceDoc, Any]]) -> dict[str, DerivedFact]:
-        done: dict[str, DerivedFact | None] = {}
-        visiting: list[str] = []
-
-        def resolve(name: str) -> Node | None:
-            if name in done:
-                return done[name].condition if done[name] else None
-            doc, definition = raw[name]
-            if name in visiting:
-                cycle = " → ".join(visiting[visiting.index(name):] + [name])
-                self.problem(doc, ("derived", name, "condition"), f"派生事实循环引用：{cycle}",
-                             f"derived facts refer to each other in a cycle: {cycle}")
-                return None
-            visiting.append(name)
-            parser = ConditionParser(facts, resolve, list(raw), frozenset(self.broken))
-            node = parser.parse(definition.condition, ("derived", name, "condition"),
-                                lambda p, zh, en: self.problem(doc, p, zh, en))
-            visiting.pop()
-            done[name] = DerivedFact(name, definition, node) if node is not None else None
-            return node
-
-        for name in raw:
-            resolve(name)
-        self.broken.update(n for n, d in done.items() if d is None)
-        return {n: d for n, d in done.items() if d is not None}
-
     # -- standards -----------------------------------------------------------------------
     def version(self, path: Path, vocab: Vocabulary | None) -> Version | None:
         """One version file; without a (complete) vocabulary only its shape and dates are checked."""
@@ -282,13 +171,14 @@ class _Loader:
             self.unreadable_standards.add(path.parent.name)
             return None
         say = lambda p, zh, en: self.problem(doc, p, zh, en)  # noqa: E731
-        self._version_consistency(doc, meta)
+        checked = VersionInFile(meta, vocab, frozenset(self.broken_hazards))
+        for _, check in VERSION_CHECKS:
+            for where, key, names in check(checked):
+                say(where, *words(key, **names))
         if vocab is None:
             return Version(path.parent.name, path.stem, doc.file, meta, (), ())
         parser = ConditionParser(vocab.facts, lambda n: vocab.derived[n].condition if n in vocab.derived else None,
                                  list(vocab.derived), frozenset(self.broken))
-        self._hazard_kinds(meta, vocab, self.broken_hazards, say)
-        self._gap_places(meta, vocab, say)
         criteria = []
         for i, criterion in enumerate(meta.criteria):
             where = ("criteria", i)
@@ -307,28 +197,6 @@ class _Loader:
                 combined.append(CompiledCombined(rule, node, doc.line_of(("method", "combined", i))))
         return Version(path.parent.name, path.stem, doc.file, meta, tuple(criteria), tuple(combined))
 
-    @staticmethod
-    def _gap_places(meta: VersionFile, vocab: Vocabulary, say) -> None:
-        kinds = (vocab.facts[vocab.place_fact].values or {}) if vocab.place_fact else {}
-        for i, gap in enumerate(meta.gaps):
-            for j, place in enumerate(gap.places if isinstance(gap.places, list) else []):
-                if place not in kinds:
-                    say(("gaps", i, "places", j), f"未知场所类型 “{place}”{_suggest(place, list(kinds))}",
-                        f"unknown place kind '{place}'{_suggest_en(place, list(kinds))}")
-            if gap.places == []:
-                say(("gaps", i, "places"), "places 不能为空列表：不涉及任何场所时写 none，涉及一切场所时写 all",
-                    "places must not be an empty list: write none (no place) or all (every place)")
-
-    @staticmethod
-    def _hazard_kinds(meta: VersionFile, vocab: Vocabulary, broken: set[str], say) -> None:
-        named = [(("criteria", i, "hazards", j), h) for i, c in enumerate(meta.criteria) for j, h in enumerate(c.hazards)]
-        if meta.precedence:
-            named += [(("precedence", "yields_on", j), h) for j, h in enumerate(meta.precedence.yields_on)]
-        for where, hazard in named:
-            if hazard not in vocab.hazards and hazard not in broken:
-                say(where, f"未知隐患类型 “{hazard}”{_suggest(hazard, list(vocab.hazards))}（见词汇表 hazards）",
-                    f"unknown hazard kind '{hazard}' (see hazards in the vocabulary)")
-
     def _scope(self, applies_to: list[str] | None, vocab: Vocabulary, where: tuple, say) -> Node | None | bool:
         """applies_to as a condition on the place fact (None: everywhere; False: invalid)."""
         if applies_to is None:
@@ -337,82 +205,20 @@ class _Loader:
         if place is None and self.broken:
             return False  # the place fact is defined wrongly, and that is reported where it is
         if place is None:
-            say(where + ("applies_to",), "词汇表中没有场所类型事实（place: true），不能使用 applies_to",
-                "the vocabulary has no place fact (place: true), so applies_to cannot be used")
+            say(where + ("applies_to",), *words("applies_to_without_place_fact"))
             return False
         kinds = vocab.facts[place].values or {}
         bad = [k for k in applies_to if k not in kinds]
         for k in bad:
-            say(where + ("applies_to", applies_to.index(k)), f"未知场所类型 “{k}”（见 {place} 的取值）{_suggest(k, list(kinds))}",
-                f"unknown place kind '{k}' (see the values of {place}){_suggest_en(k, list(kinds))}")
+            say(where + ("applies_to", applies_to.index(k)), *words("applies_to_kind_unknown", kind=k, place=place,
+                                                                     hint=_suggest(k, list(kinds)),
+                                                                     hint_en=_suggest_en(k, list(kinds))))
         if bad or not applies_to:
             if not applies_to:
-                say(where + ("applies_to",), "applies_to 不能为空列表", "applies_to must not be empty")
+                say(where + ("applies_to",), *words("applies_to_empty"))
             return False
         leaves = tuple(Compare(place, "eq", k) for k in applies_to)
         return leaves[0] if len(leaves) == 1 else AnyOf(leaves)
-
-    def _version_consistency(self, doc: SourceDoc, meta: VersionFile) -> None:
-        issued, effective = meta.issued.date, meta.effective.date
-        if issued and effective and effective < issued:
-            self.problem(doc, ("effective", "date"), "实施日期早于发布日期", "effective date is before the issue date")
-        if meta.superseded and meta.superseded.date and effective and meta.superseded.date <= effective:
-            self.problem(doc, ("superseded", "date"), "废止日期不晚于实施日期", "superseded date is not after the effective date")
-        if not meta.encoded:
-            if meta.criteria or meta.method:
-                self.problem(doc, ("encoded",), "encoded: false 的版本不能有 criteria 或 method",
-                             "a version with encoded: false must not have criteria or method")
-            return
-        if meta.method is None:
-            self.problem(doc, ("encoded",), "已编码的版本须写明判定方法 method", "an encoded version needs a method")
-            return
-        clauses = [section.clause for section in meta.sections]
-        for i, clause in enumerate(clauses):
-            if clause in clauses[:i]:
-                self.problem(doc, ("sections", i, "clause"), f"章节 “{clause}” 重复", f"section '{clause}' is listed twice")
-        methods = {c.id: c.method for c in meta.criteria}
-        if any(m == "direct" for m in methods.values()) and meta.method.direct is None:
-            self.problem(doc, ("method", "direct"), "有直接判定要素，但 method 中没有 direct 规则",
-                         "there are direct elements but method has no direct rule")
-        counted: set[str] = set()
-        for i, rule in enumerate(meta.method.combined):
-            for j, element in enumerate(rule.elements):
-                if methods.get(element) != "combined":
-                    self.problem(doc, ("method", "combined", i, "elements", j),
-                                 f"“{element}” 不是本版本中 method: combined 的要素",
-                                 f"'{element}' is not a combined element of this version")
-                counted.add(element)
-            if len(set(rule.elements)) != len(rule.elements):
-                self.problem(doc, ("method", "combined", i, "elements"), "要素列表中有重复", "duplicate elements")
-            if rule.at_least > len(rule.elements):
-                self.problem(doc, ("method", "combined", i, "at_least"),
-                             f"阈值 {rule.at_least} 大于要素数 {len(rule.elements)}，永远无法达到",
-                             f"threshold {rule.at_least} exceeds the {len(rule.elements)} elements: it can never be met")
-        for i, criterion in enumerate(meta.criteria):
-            where = ("criteria", i)
-            if criterion.method == "combined" and criterion.id not in counted:
-                self.problem(doc, where + ("method",), "综合判定要素未被任何综合判定规则计数",
-                             "this combined element is counted by no combined rule")
-            if criterion.method in ("exemption", "precondition"):
-                if criterion.reading is None:
-                    self.problem(doc, where + ("method",),
-                                 "不应判定情形（exemption）与判定前提（precondition）须写明 reading：kind 为 exception"
-                                 "（确认成立才改变判定，未知时要素照常计入并列为待确认）或 definition（属于隐患定义的一部分，"
-                                 "未知时无法判定），basis 写明所依据的条款",
-                                 "an exemption or precondition must declare its reading: kind exception (changes the "
-                                 "verdict only once established) or definition (part of the hazard's definition: unknown "
-                                 "leaves the verdict indeterminate), with the clause it rests on in basis")
-                for j, target in enumerate(criterion.governs or []):
-                    if methods.get(target) not in ("direct", "combined"):
-                        self.problem(doc, where + ("governs", j), f"“{target}” 不是本版本的直接或综合判定要素",
-                                     f"'{target}' is not a direct or combined element of this version")
-            else:
-                if criterion.governs is not None:
-                    self.problem(doc, where + ("governs",), "只有 exemption 与 precondition 可以写 governs",
-                                 "only exemption and precondition entries take governs")
-                if criterion.reading is not None:
-                    self.problem(doc, where + ("reading",), "只有 exemption 与 precondition 可以写 reading",
-                                 "only exemption and precondition entries take reading")
 
     def list_file(self, path: Path, vocab: Vocabulary | None, versions: list[Version]) -> ListFile | None:
         doc = self.read(path)
@@ -423,7 +229,12 @@ class _Loader:
         except ValidationError as exc:
             self.problems += _pydantic_problems(doc, exc)
             return None
-        _list_checks(self, doc, parsed, vocab, versions)
+        checked = ListInFile(parsed, vocab, frozenset(v.standard for v in versions),
+                             frozenset(e.id for v in versions for e in load_stages.declared(v)),
+                             frozenset(self.unreadable_standards), frozenset(self.broken_hazards))
+        for _, check in LIST_CHECKS:
+            for where, key, names in check(checked):
+                self.problem(doc, where, *words(key, **names))
         return parsed
 
     def gap_scopes(self, version: Version, lists: dict[str, ListFile]) -> tuple[frozenset[str] | None, ...]:
@@ -445,48 +256,13 @@ class _Loader:
             else:
                 for j, area in enumerate(gap.areas or []):
                     if area not in areas and lists:
-                        self.problem(doc, ("gaps", i, "areas", j), f"清单中没有领域 “{area}”{_suggest(area, sorted(areas))}",
-                                     f"no list declares the area '{area}'")
+                        self.problem(doc, ("gaps", i, "areas", j),
+                                     *words("gap_area_unknown", area=area, hint=_suggest(area, sorted(areas))))
                 places = frozenset(p for area in gap.areas or [] for p in areas.get(area, ()))
                 if not places and all(area in areas for area in gap.areas or []):
-                    self.problem(doc, ("gaps", i, "areas"), "所列领域在清单中没有列出任何场所（places），缺口因此不涉及任何场所",
-                                 "the areas list no places in any list, so the gap would concern no place")
+                    self.problem(doc, ("gaps", i, "areas"), *words("gap_areas_without_places"))
                 scopes.append(places)
         return tuple(scopes)
-
-
-def _list_checks(loader: _Loader, doc: SourceDoc, parsed: ListFile, vocab: Vocabulary | None,
-                 versions: list[Version]) -> None:
-    standards = {v.standard for v in versions}
-    entry_ids = {e.id for v in versions for e in load_stages.declared(v)}
-    places = (vocab.facts[vocab.place_fact].values or {}) if vocab and vocab.place_fact else {}
-    seen: set[str] = set()
-    for i, area in enumerate(parsed.areas):
-        where = ("areas", i)
-        if area.id in seen:
-            loader.problem(doc, where + ("id",), f"领域编号 “{area.id}” 重复", f"area id '{area.id}' is used twice")
-        seen.add(area.id)
-        if not area.include and not area.not_encoded:
-            loader.problem(doc, where, "领域既无 include 也无 not_encoded 说明：空缺必须写明原因",
-                           "an area with no include must say why in not_encoded")
-        for j, place in enumerate(area.places):
-            if vocab and place not in places:
-                loader.problem(doc, where + ("places", j), f"未知场所类型 “{place}”{_suggest(place, list(places))}",
-                               f"unknown place kind '{place}'")
-        for j, selection in enumerate(area.include):
-            at = where + ("include", j)
-            if selection.standard in loader.unreadable_standards:
-                continue
-            if selection.standard not in standards:
-                loader.problem(doc, at + ("standard",), f"未知标准 “{selection.standard}”{_suggest(selection.standard, sorted(standards))}",
-                               f"unknown standard '{selection.standard}'")
-            for k, hazard in enumerate(selection.hazards or []):
-                if vocab and hazard not in vocab.hazards and hazard not in loader.broken_hazards:
-                    loader.problem(doc, at + ("hazards", k), f"未知隐患类型 “{hazard}”", f"unknown hazard kind '{hazard}'")
-            for k, ref in enumerate(selection.criteria or []):
-                if ref not in entry_ids:
-                    loader.problem(doc, at + ("criteria", k), f"未知条款 “{ref}”{_suggest(ref, sorted(entry_ids))}",
-                                   f"unknown criterion '{ref}'")
 
 
 def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
@@ -494,8 +270,7 @@ def load(root: str | Path, shown_as: str | Path | None = None) -> Bundle:
     shown_as: the directory to name in problems when root is a copy of it (a staged reload)."""
     root = Path(root)
     if not root.is_dir():
-        raise RuleError([RuleProblem(str(shown_as or root), None, (), "规则目录不存在",
-                                     "the rules directory does not exist")])
+        raise RuleError([RuleProblem(str(shown_as or root), None, (), *words("rules_dir_missing"))])
     loader = _Loader(root, Path(shown_as) if shown_as else root)
     try:
         return _load_checked(loader, root)
@@ -522,10 +297,7 @@ def _fault_in_checks(rules_dir: str, exc: Exception) -> RuleProblem:
     look for these: there should be none)."""
     frame = traceback.extract_tb(exc.__traceback__)[-1]
     where = f"{Path(frame.filename).name}:{frame.lineno}"
-    return RuleProblem(rules_dir, None, (), f"检查规则文件时引擎出错（引擎的缺陷，不是规则文件的错误，请报告）：{where} "
-                                            f"{type(exc).__name__}: {exc}",
-                       f"the engine failed while checking the rule files (a defect of the engine, not of the files; "
-                       f"please report it): {where} {type(exc).__name__}: {exc}")
+    return RuleProblem(rules_dir, None, (), *words("fault_in_checks", where=where, kind=type(exc).__name__, error=exc))
 
 
 def lint(root: str | Path) -> list[RuleProblem]:

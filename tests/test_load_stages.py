@@ -9,6 +9,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+from cli.main import main
 from engine import load_stages
 from engine.loader import _Loader
 
@@ -75,3 +76,13 @@ def test_the_stages_after_the_checks_leave_a_bundle_worth_of_state(tmp_path):
     loader, state = _before("gap places", _copy(tmp_path))
     _stage("gap places")(loader, state)
     assert loader.problems == [] and all(v.gap_scopes == () for v in state.versions)
+
+
+def test_hazard_lint_stages_lists_every_stage_and_the_lists_within_in_order(capsys, tmp_path):
+    assert main(["lint", str(tmp_path / "no-such-dir"), "--stages"]) == 0  # lists, checks nothing
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == load_stages.outline()
+    top = [line.split(". ", 1)[1] for line in printed if not line.startswith(" ")]
+    assert top == [name for name, _ in load_stages.STAGES]
+    within_versions = printed[printed.index("3. standard versions") + 1:printed.index("4. ids used once")]
+    assert within_versions[0] == "   reuse 1. defaults" and within_versions[-1] == "   checks 9. gaps' places known"
