@@ -39,7 +39,7 @@ def records(bundle: Bundle, count: int, as_of: dt.date) -> list[dict]:
 
 
 def impact_section(report, root: Path, bundle: Bundle, count: int, as_of: dt.date) -> None:  # noqa: ANN001
-    print(f"\n6. impact: {count:,} recorded judgements re-judged under the active and a candidate rule set", flush=True)
+    print(f"\n== 7. impact: {count:,} recorded judgements re-judged under the active and a candidate rule set", flush=True)
     recorded = records(bundle, count, as_of)
     _, criterion = threshold_criterion(bundle, as_of)
     with tempfile.TemporaryDirectory(prefix="bench-impact-") as tmp:

@@ -1,4 +1,4 @@
-"""6. Spreadsheets: a filled inspection sheet of 10,000 rows judged by `hazard judge-sheet`'s code
+"""8. Spreadsheets: a filled inspection sheet of 10,000 rows judged by `hazard judge-sheet`'s code
 (engine.sheets.judging.judge_sheet: read, judge every row, write the verdicts) in one process and
 with 2 worker processes (engine.sheets.pool, as the command does on 2 cores), against the same
 facilities judged directly (engine.judge, no sheet) in the same run; each row's verdict must be the
@@ -60,7 +60,7 @@ def _verdicts(content: bytes) -> list[str]:
 
 def sheet_section(report, bundle: Bundle, corpus: list[dict[str, Any]], as_of: dt.date, rows: int,
                   failure: type[Exception]) -> None:
-    print(f"\n== 6. spreadsheets: a filled sheet of {rows:,} rows ({PLACE_KIND}) judged, against direct judging",
+    print(f"\n== 8. spreadsheets: a filled sheet of {rows:,} rows ({PLACE_KIND}) judged, against direct judging",
           flush=True)
     content, facts, questions = _filled_sheet(bundle, corpus, rows, as_of)
     with Engine(bundle) as engine, RowPool(ROOT / "rules", engine, 2) as pool:
