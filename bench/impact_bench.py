@@ -1,4 +1,4 @@
-"""Section 6 of the benchmark: the impact of a change (engine/impact.py) on recorded judgements.
+"""Section 7 of the benchmark: the impact of a change (engine/impact.py) on recorded judgements.
 
 Records as the decision log holds them (subject, as_of, facts, decision id) are generated from the
 bench corpus; the candidate rules are a copy of rules/ with a percent threshold raised, so that some
