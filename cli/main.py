@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from pydantic import BaseModel
 
 from engine import differences, facts_files, impact, impact_sources, listing, load_stages, questionnaire
-from engine.bundle import BUNDLED_RULES
+from engine.bundle import BUNDLED_RULES, Bundle
 from engine.clock import now_in_china, today_in_china
 from engine.decisions import DatabaseError
 from engine.engine import Engine
@@ -160,23 +160,24 @@ def _write(args: argparse.Namespace, renderers: dict[str, Callable[[Any], str | 
     return 0
 
 
-def _cmd_questions(args: argparse.Namespace) -> int:
+def _questionnaire_asked(args: argparse.Namespace) -> tuple[Bundle, questionnaire.Questionnaire]:
+    """The rules, and the questionnaire of the kind of place and date the command names."""
     bundle = load(args.rules)
     try:
-        document = questionnaire.questionnaire(bundle, args.place_kind, args.as_of or today_in_china())
+        return bundle, questionnaire.questionnaire(bundle, args.place_kind, args.as_of or today_in_china())
     except questionnaire.UnknownPlaceKind as exc:
         raise InputError(str(exc)) from None
+
+
+def _cmd_questions(args: argparse.Namespace) -> int:
+    _, document = _questionnaire_asked(args)
     return _write(args, {"md": questionnaires.markdown, "html": questionnaires.page,
                          "xlsx": questionnaires.spreadsheet, "json": _json}, document)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
     """The inspection spreadsheet for a kind of place: a facility per row, a question per column."""
-    bundle = load(args.rules)
-    try:
-        document = questionnaire.questionnaire(bundle, args.place_kind, args.as_of or today_in_china())
-    except questionnaire.UnknownPlaceKind as exc:
-        raise InputError(str(exc)) from None
+    bundle, document = _questionnaire_asked(args)
     book = sheet_template.workbook(document, sheet_template.columns(document, bundle.vocabulary.facts), now_in_china())
     args.output.write_bytes(workbook_bytes(book))
     print(f"已写入 / written: {args.output}（{document.place_label}，判定日期 {document.as_of}）")
